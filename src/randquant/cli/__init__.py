@@ -1,0 +1,19 @@
+"""The ``randquant`` command line: a thin typer layer over the library."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="randquant",
+    help="Randomized Quantization: a modality-agnostic augmentation for self-supervised learning.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+# Each area registers its commands here, one line each.
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
