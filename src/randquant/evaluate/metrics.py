@@ -1,0 +1,70 @@
+"""Probe results and the classification metrics they report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The outcome of one evaluation protocol on a test split.
+
+    ``accuracy`` and ``macro_f1`` are fractions in ``[0, 1]``; ``detail`` holds protocol
+    specifics such as the chosen weight decay of the linear probe or ``k`` of the kNN.
+    """
+
+    accuracy: float
+    macro_f1: float
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+def accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Top-1 accuracy of integer predictions ``pred`` against ``target`` (0.0 when empty)."""
+    if target.numel() == 0:
+        return 0.0
+    return float((pred == target).double().mean())
+
+
+def macro_f1(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Unweighted mean of per-class F1 over the classes present in ``pred`` or ``target``.
+
+    Matches ``sklearn.metrics.f1_score(target, pred, average="macro")``: a class that is
+    never predicted and never true does not count; one that is predicted but absent from
+    ``target`` counts with F1 = 0.
+
+    >>> macro_f1(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]))
+    0.6666666666666666
+    """
+    if target.numel() == 0:
+        return 0.0
+    classes = torch.unique(torch.cat([pred, target]))
+    scores = []
+    for c in classes.tolist():
+        tp = int(((pred == c) & (target == c)).sum())
+        fp = int(((pred == c) & (target != c)).sum())
+        fn = int(((pred != c) & (target == c)).sum())
+        denom = 2 * tp + fp + fn
+        scores.append(2 * tp / denom if denom else 0.0)
+    return float(sum(scores) / len(scores))
+
+
+def score(pred: torch.Tensor, target: torch.Tensor, detail: dict[str, float]) -> ProbeResult:
+    """Bundle accuracy and macro-F1 of ``pred`` with ``detail`` into a :class:`ProbeResult`."""
+    return ProbeResult(accuracy(pred, target), macro_f1(pred, target), detail)
+
+
+def check_features(feats: torch.Tensor, labels: torch.Tensor, name: str) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``feats`` is ``(N, D)``, ``labels`` ``(N,)``."""
+    if feats.ndim != 2:
+        raise ValueError(f"{name}_feats must have shape (N, D), got {tuple(feats.shape)}")
+    if labels.ndim != 1 or labels.shape[0] != feats.shape[0]:
+        raise ValueError(
+            f"{name}_y must have shape ({feats.shape[0]},) to match {name}_feats, "
+            f"got {tuple(labels.shape)}"
+        )
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        raise ValueError(f"{name}_y must hold integer class ids, got dtype {labels.dtype}")
+    if not bool(torch.isfinite(feats).all()):
+        raise ValueError(f"{name}_feats contains NaN or inf values")
