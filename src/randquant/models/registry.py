@@ -1,0 +1,101 @@
+"""Build an encoder by name for a layout and sample shape (``--encoder``/``--modality auto``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from randquant.models.base import Encoder
+from randquant.models.cnn1d import CNN1d
+from randquant.models.pointnet import PointNet
+from randquant.models.resnet import ResNet
+from randquant.models.spec_cnn import SpecCNN
+from randquant.models.transformer import TransformerEncoder
+
+_DESCRIPTIONS: dict[str, str] = {
+    "auto": "pick from the layout: image->resnet, audio->spec_cnn, sequence->cnn1d, "
+    "points->pointnet, vector/tokens->transformer",
+    "resnet": "small ResNet for images (CIFAR stem up to 64 px, ImageNet stem above)",
+    "cnn1d": "residual 1-D CNN for multichannel sequences (N, C, L)",
+    "spec_cnn": "BYOL-A style CNN on log-mel spectrograms (N, n_mels, T)",
+    "pointnet": "PointNet for point sets (N, P, 3)",
+    "transformer": "DABS-style embedding + shared pre-norm transformer (every layout; "
+    "accepts RQ on embeddings)",
+}
+_LAYOUTS: dict[str, tuple[str, ...]] = {
+    "resnet": ("image",),
+    "cnn1d": ("sequence",),
+    "spec_cnn": ("sequence",),
+    "pointnet": ("points",),
+    "transformer": ("image", "sequence", "points", "vector", "tokens"),
+}
+_NDIM = {"image": 3, "sequence": 2, "points": 2, "vector": 1, "tokens": 1}
+
+
+def available_encoders() -> dict[str, str]:
+    """Encoder name -> one-line description (``auto`` first)."""
+    return dict(_DESCRIPTIONS)
+
+
+def resolve_encoder_name(name: str, layout: str, meta: Mapping[str, Any] | None = None) -> str:
+    """The concrete encoder ``name`` stands for (``auto`` resolved from layout and modality).
+
+    >>> resolve_encoder_name("auto", "sequence", {"modality": "audio"})
+    'spec_cnn'
+    """
+    if name not in _DESCRIPTIONS:
+        raise ValueError(f"encoder must be one of {sorted(_DESCRIPTIONS)}, got {name!r}")
+    if layout not in _NDIM:
+        raise ValueError(f"layout must be one of {sorted(_NDIM)}, got {layout!r}")
+    if name != "auto":
+        return name
+    if layout == "image":
+        return "resnet"
+    if layout == "sequence":
+        return "spec_cnn" if (meta or {}).get("modality") == "audio" else "cnn1d"
+    if layout == "points":
+        return "pointnet"
+    return "transformer"
+
+
+def build_encoder(
+    name: str,
+    *,
+    layout: str,
+    sample_shape: tuple[int, ...],
+    meta: Mapping[str, Any] | None = None,
+    width: int = 64,
+) -> Encoder:
+    """Build encoder ``name`` for samples of ``sample_shape`` (no N) in ``layout``.
+
+    ``width`` is the feature size every encoder ends with (``out_dim``); inner layers scale from
+    it. It must be a positive multiple of 8.
+
+    >>> enc = build_encoder("auto", layout="points", sample_shape=(256, 3), width=32)
+    >>> type(enc).__name__, enc.out_dim
+    ('PointNet', 32)
+    """
+    resolved = resolve_encoder_name(name, layout, meta)
+    if resolved not in _LAYOUTS or layout not in _LAYOUTS[resolved]:
+        raise ValueError(
+            f"encoder {resolved!r} takes layout {' or '.join(_LAYOUTS[resolved])}, got {layout!r}"
+        )
+    shape = tuple(int(s) for s in sample_shape)
+    if len(shape) != _NDIM[layout] or any(s < 1 for s in shape):
+        raise ValueError(
+            f"sample_shape for layout {layout!r} needs {_NDIM[layout]} positive sizes, "
+            f"got {tuple(sample_shape)}"
+        )
+    if layout == "points" and shape[1] != 3:
+        raise ValueError(f"sample_shape for layout 'points' must be (P, 3), got {shape}")
+    if width < 8 or width % 8:
+        raise ValueError(f"width must be a positive multiple of 8, got {width}")
+    if resolved == "resnet":
+        return ResNet(in_channels=shape[0], image_size=(shape[1], shape[2]), width=width)
+    if resolved == "cnn1d":
+        return CNN1d(in_channels=shape[0], width=width)
+    if resolved == "spec_cnn":
+        return SpecCNN(n_mels=shape[0], width=width)
+    if resolved == "pointnet":
+        return PointNet(width=width)
+    return TransformerEncoder.for_layout(layout, shape, meta, width=width)
