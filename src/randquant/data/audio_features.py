@@ -1,0 +1,168 @@
+"""Audio front-end: decode with soundfile, fix the length, log-mel spectrogram in torch.
+
+The spectrogram's mel bands are its channels: ``(n_mels, frames)`` per clip, the ``sequence``
+layout, as in BYOL-A and the paper's audio setting.
+
+>>> fe = LogMelSpectrogram(sample_rate=16000, n_mels=64)
+>>> fe(torch.zeros(2, 16000)).shape
+torch.Size([2, 64, 63])
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+SAMPLE_RATE = 16000
+N_FFT = 512
+HOP = 256
+N_MELS = 64
+
+
+def _hz_to_mel(f: torch.Tensor) -> torch.Tensor:
+    return 2595.0 * torch.log10(1.0 + f / 700.0)
+
+
+def _mel_to_hz(m: torch.Tensor) -> torch.Tensor:
+    return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+
+
+def mel_filterbank(
+    *, n_mels: int, n_fft: int, sample_rate: int, f_min: float = 0.0, f_max: float | None = None
+) -> torch.Tensor:
+    """Triangular HTK-mel filters of unit area (Slaney norm), shape ``(n_mels, n_fft // 2 + 1)``.
+
+    Matches ``librosa.filters.mel(..., htk=True)``.
+    """
+    f_max = sample_rate / 2 if f_max is None else f_max
+    if not 0 <= f_min < f_max <= sample_rate / 2:
+        raise ValueError(
+            f"need 0 <= f_min < f_max <= sample_rate/2, got f_min={f_min}, f_max={f_max}"
+        )
+    if n_mels < 1:
+        raise ValueError(f"n_mels must be >= 1, got {n_mels}")
+    freqs = torch.linspace(0, sample_rate / 2, n_fft // 2 + 1, dtype=torch.float64)
+    mels = torch.linspace(
+        float(_hz_to_mel(torch.tensor(f_min))), float(_hz_to_mel(torch.tensor(f_max))), n_mels + 2
+    )
+    edges = _mel_to_hz(mels.double())
+    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    up = (freqs - lo) / (mid - lo)
+    down = (hi - freqs) / (hi - mid)
+    fb = torch.clamp(torch.minimum(up, down), min=0.0)
+    fb = fb * (2.0 / (hi - lo))
+    return fb.float()
+
+
+class LogMelSpectrogram(nn.Module):
+    """Waveforms ``(..., samples)`` to log-mel spectrograms ``(..., n_mels, frames)``."""
+
+    filterbank: torch.Tensor
+    window: torch.Tensor
+
+    def __init__(
+        self,
+        *,
+        sample_rate: int = SAMPLE_RATE,
+        n_fft: int = N_FFT,
+        hop_length: int = HOP,
+        n_mels: int = N_MELS,
+        f_min: float = 20.0,
+        f_max: float | None = None,
+        eps: float = 1e-6,
+    ) -> None:
+        super().__init__()
+        for opt, val in (
+            ("sample_rate", sample_rate),
+            ("n_fft", n_fft),
+            ("hop_length", hop_length),
+        ):
+            if val < 1:
+                raise ValueError(f"{opt} must be >= 1, got {val}")
+        self.sample_rate, self.n_fft, self.hop_length, self.eps = (
+            sample_rate,
+            n_fft,
+            hop_length,
+            eps,
+        )
+        fb = mel_filterbank(
+            n_mels=n_mels, n_fft=n_fft, sample_rate=sample_rate, f_min=f_min, f_max=f_max
+        )
+        self.register_buffer("filterbank", fb, persistent=False)
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        """Log-mel of ``wave`` (float, last axis = time)."""
+        lead = wave.shape[:-1]
+        flat = wave.reshape(-1, wave.shape[-1]).float()
+        spec = torch.stft(
+            flat, self.n_fft, self.hop_length, window=self.window, center=True, return_complex=True
+        )
+        power = spec.real**2 + spec.imag**2
+        mel = torch.matmul(self.filterbank, power)
+        out = torch.log(mel + self.eps)
+        return out.reshape(*lead, *out.shape[-2:])
+
+    def frames(self, num_samples: int) -> int:
+        """Number of frames for a clip of ``num_samples`` samples."""
+        return 1 + num_samples // self.hop_length
+
+    def extra_repr(self) -> str:
+        return (
+            f"sample_rate={self.sample_rate}, n_fft={self.n_fft}, hop_length={self.hop_length}, "
+            f"n_mels={self.n_mels}"
+        )
+
+
+def fix_length(wave: np.ndarray, num_samples: int) -> np.ndarray:
+    """Crop ``wave`` to its first ``num_samples`` samples or pad it with zeros."""
+    if len(wave) >= num_samples:
+        return wave[:num_samples]
+    return np.pad(wave, (0, num_samples - len(wave)))
+
+
+def load_waveform(
+    source: Path | bytes, *, sample_rate: int = SAMPLE_RATE, duration: float | None = None
+) -> np.ndarray:
+    """Decode ``source`` (a path, or the bytes of a wav/ogg/flac file) to mono float32.
+
+    Resampled to ``sample_rate``; with ``duration`` (seconds) cropped or zero-padded to it.
+    A file soundfile cannot decode raises ``ValueError`` naming it.
+    """
+    import soundfile as sf
+    from scipy.signal import resample_poly
+
+    name = str(source) if isinstance(source, Path) else "<audio bytes>"
+    try:
+        data, rate = sf.read(
+            source if isinstance(source, Path) else io.BytesIO(source),
+            dtype="float32",
+            always_2d=True,
+        )
+    except Exception as err:
+        raise ValueError(f"cannot decode audio file {name}: {err}") from err
+    if data.shape[0] == 0:
+        raise ValueError(f"audio file {name} holds no samples")
+    wave = data.mean(axis=1)
+    if rate != sample_rate:
+        g = math.gcd(int(rate), sample_rate)
+        wave = resample_poly(wave, sample_rate // g, int(rate) // g).astype(np.float32)
+    if duration is not None:
+        wave = fix_length(wave, round(duration * sample_rate))
+    return np.ascontiguousarray(wave, dtype=np.float32)
+
+
+def waves_to_logmel(
+    waves: list[np.ndarray], fe: LogMelSpectrogram, *, batch: int = 256
+) -> torch.Tensor:
+    """Stack equal-length waveforms and turn them into ``(N, n_mels, frames)`` float32."""
+    if not waves:
+        return torch.zeros(0, fe.n_mels, 0)
+    x = torch.from_numpy(np.stack(waves))
+    with torch.no_grad():
+        return torch.cat([fe(x[i : i + batch]) for i in range(0, len(x), batch)]).float()
