@@ -84,12 +84,8 @@ class LogMelSpectrogram(nn.Module):
         ):
             if val < 1:
                 raise ValueError(f"{opt} must be >= 1, got {val}")
-        self.sample_rate, self.n_fft, self.hop_length, self.eps = (
-            sample_rate,
-            n_fft,
-            hop_length,
-            eps,
-        )
+        self.sample_rate, self.n_fft, self.hop_length = sample_rate, n_fft, hop_length
+        self.n_mels, self.eps = n_mels, eps
         fb = mel_filterbank(
             n_mels=n_mels, n_fft=n_fft, sample_rate=sample_rate, f_min=f_min, f_max=f_max
         )
