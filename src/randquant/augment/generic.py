@@ -1,0 +1,202 @@
+"""Generic augmentations: they know only the layout, never the modality.
+
+=============  ==========================================================================
+name           what it does (defaults)
+=============  ==========================================================================
+rq             Randomized Quantization of each channel of each sample (8 bins)
+noise          ``x + sigma * std_c * eps``: Gaussian noise scaled by each channel's std in
+               that sample (``sigma=0.1``)
+mask           zero a fraction ``ratio`` (0.5) of the positions along the non-channel
+               axes, shared across channels; points: dropped points become copies of kept
+               points; tokens: masked tokens become 0 (padding)
+channel_mask   zero each whole channel with probability ``p`` (0.2), keeping at least one;
+               for ``vector`` each feature is a channel
+mixup          marker for e-Mix (:func:`randquant.augment.views.mix_batch`), not a module
+none           identity
+=============  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from randquant.augment.base import (
+    FLOAT_LAYOUTS,
+    BatchAugmentation,
+    check_positive,
+    check_probability,
+)
+from randquant.augment.draws import bernoulli, normal, uniform, where_samples
+from randquant.augment.layout import channel_dim, from_ncm, to_ncm
+
+
+class RandQuant(BatchAugmentation):
+    """``rq``: Randomized Quantization (Wu et al. 2023) of every channel of every sample.
+
+    Wraps :class:`randquant.RandomizedQuantization`. The channel axis follows the layout
+    (``sequence``/``image`` -> 1, ``points`` -> -1, ``vector`` -> the whole sample is one group,
+    ``embedding`` -> -1). ``tokens`` are rejected: use ``rq_on="embedding"``.
+
+    Example::
+
+        >>> aug = RandQuant(layout="image", bins=8)
+        >>> y = aug(torch.rand(4, 3, 8, 8), generator=torch.Generator().manual_seed(0))
+    """
+
+    name = "rq"
+    layouts = (*FLOAT_LAYOUTS, "tokens", "embedding")
+
+    def __init__(
+        self,
+        *,
+        layout: str,
+        bins: int = 8,
+        p: float = 1.0,
+        spacing: Literal["random", "uniform"] = "random",
+        proxy: Literal["random", "middle"] = "random",
+    ) -> None:
+        super().__init__(layout=layout, bins=bins, p=p, spacing=spacing, proxy=proxy)
+        dim = channel_dim(layout)  # raises the `--rq-on embedding` hint for tokens
+        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+            raise ValueError(f"bins must be an integer >= 1, got {bins!r}")
+        check_probability("p", p)
+        from randquant.ops import RandomizedQuantization
+
+        self.op = RandomizedQuantization(
+            num_bins=bins, channel_dim=dim, batch_dim=0, p=p, spacing=spacing, proxy=proxy
+        )
+
+    def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        grouped = x.reshape(x.shape[0], 1, -1) if self.layout == "vector" else x
+        out: Tensor = self.op(grouped, generator=generator)
+        return out.reshape(x.shape)
+
+
+class GaussianNoise(BatchAugmentation):
+    """``noise``: add ``sigma * std_c * eps``, ``eps ~ N(0, 1)`` per element.
+
+    ``std_c`` is the standard deviation of channel ``c`` within each sample (for ``vector``, of
+    the whole sample), so ``sigma`` is a signal-to-noise knob that ignores units. Constant
+    channels get no noise. ``p`` is the per-sample probability of applying it.
+    """
+
+    name = "noise"
+
+    def __init__(self, *, layout: str, sigma: float = 0.1, p: float = 1.0) -> None:
+        super().__init__(layout=layout, sigma=sigma, p=p)
+        self.sigma = check_positive("sigma", sigma, allow_zero=True)
+        self.p = check_probability("p", p)
+
+    def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        assert self.layout is not None
+        v = to_ncm(x.float(), self.layout)
+        std = v.std(dim=2, keepdim=True, unbiased=False)
+        y = v + self.sigma * std * normal(v.shape, generator, x)
+        out = from_ncm(y, self.layout, tuple(x.shape))
+        if self.p < 1.0:
+            out = where_samples(bernoulli((x.shape[0],), self.p, generator, x), out, x.float())
+        return out
+
+
+def _random_ranks(scores: Tensor) -> Tensor:
+    """The rank of each entry within its row (0 = smallest), as int64."""
+    return scores.argsort(dim=1).argsort(dim=1)
+
+
+class RandomMask(BatchAugmentation):
+    """``mask``: hide a fraction ``ratio`` of the positions along the non-channel axes.
+
+    Exactly ``round(ratio * M)`` of the ``M`` positions of each sample are hidden, shared by all
+    channels (image pixels, time steps, features of a vector). ``points``: hidden points are
+    replaced by copies of randomly chosen kept points (at least one point is kept), so the set
+    keeps its size and no fake point sits at the origin. ``tokens``: only non-padding tokens
+    (id != 0) are masked, and become 0.
+    """
+
+    name = "mask"
+    layouts = (*FLOAT_LAYOUTS, "tokens")
+
+    def __init__(self, *, layout: str, ratio: float = 0.5, p: float = 1.0) -> None:
+        super().__init__(layout=layout, ratio=ratio, p=p)
+        self.ratio = check_probability("ratio", ratio)
+        self.p = check_probability("p", p)
+
+    def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        if self.layout == "points":
+            out = self._drop_points(x, generator)
+        elif self.layout == "tokens":
+            out = self._mask_tokens(x, generator)
+        else:
+            assert self.layout is not None
+            v = to_ncm(x, self.layout)
+            n, _, m = v.shape
+            k = round(self.ratio * m)
+            hidden = _random_ranks(uniform((n, m), generator, x)) < k
+            out = from_ncm(v.masked_fill(hidden[:, None, :], 0.0), self.layout, tuple(x.shape))
+        if self.p < 1.0:
+            out = where_samples(bernoulli((x.shape[0],), self.p, generator, x), out, x)
+        return out
+
+    def _drop_points(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        n, pts, _ = x.shape
+        k = min(round(self.ratio * pts), pts - 1)
+        order = uniform((n, pts), generator, x).argsort(dim=1)  # first k are dropped
+        pick = (uniform((n, k), generator, x) * (pts - k)).long().clamp_max(pts - k - 1)
+        source = torch.arange(pts, device=x.device).expand(n, pts).clone()
+        source.scatter_(1, order[:, :k], order[:, k:].gather(1, pick))
+        return x.gather(1, source[:, :, None].expand(n, pts, x.shape[2]))
+
+    def _mask_tokens(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        real = x != 0
+        scores = uniform(x.shape, generator, x).masked_fill(~real, 2.0)  # padding sorts last
+        k = (self.ratio * real.sum(dim=1).float()).round().long()
+        hidden = _random_ranks(scores) < k[:, None]
+        return x.masked_fill(hidden, 0)
+
+
+class ChannelMask(BatchAugmentation):
+    """``channel_mask``: zero each whole channel of each sample with probability ``p``.
+
+    At least one channel of every sample is kept. For ``vector`` batches each feature counts
+    as a channel (DABS-style: one feature, one token).
+    """
+
+    name = "channel_mask"
+
+    def __init__(self, *, layout: str, p: float = 0.2) -> None:
+        super().__init__(layout=layout, p=p)
+        self.p = check_probability("p", p)
+
+    def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        assert self.layout is not None
+        v = x.reshape(x.shape[0], -1, 1) if self.layout == "vector" else to_ncm(x, self.layout)
+        n, c, _ = v.shape
+        scores = uniform((n, c), generator, x)
+        drop = scores < self.p
+        keep_one = scores.argmax(dim=1, keepdim=True)  # the least-likely-dropped channel
+        drop.scatter_(1, keep_one, False)
+        y = v.masked_fill(drop[:, :, None], 0.0)
+        if self.layout == "vector":
+            return y.reshape(x.shape)
+        return from_ncm(y, self.layout, tuple(x.shape))
+
+
+class MixupMarker(BatchAugmentation):
+    """``mixup``: e-Mix marker. Not applied to inputs; it sets ``ViewAugmentation.mixup``.
+
+    The engine mixes each batch with :func:`randquant.augment.mix_batch`
+    (``lam ~ Beta(alpha, alpha)``) and contrasts against both sources with weight ``lam``.
+    """
+
+    name = "mixup"
+    layouts = (*FLOAT_LAYOUTS, "tokens")
+
+    def __init__(self, *, layout: str, alpha: float = 1.0) -> None:
+        super().__init__(layout=layout, alpha=alpha)
+        self.alpha = check_positive("alpha", alpha)
+
+    def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        return x.clone()

@@ -1,0 +1,116 @@
+"""Every augmentation by spec name, with its keyword-only options read from its signature."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from randquant.augment.base import BatchAugmentation, Identity
+from randquant.augment.crop import RandomCrop
+from randquant.augment.generic import (
+    ChannelMask,
+    GaussianNoise,
+    MixupMarker,
+    RandomMask,
+    RandQuant,
+)
+from randquant.augment.specific import SPECIFIC_PIECES, Specific
+
+#: parameters filled from the context (the dataset), never from the spec string
+CONTEXT_PARAMS: frozenset[str] = frozenset({"layout", "modality"})
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """One option of an augmentation: its name, type hint and default."""
+
+    name: str
+    hint: Any
+    default: Any
+
+    def type_name(self) -> str:
+        """The option's type as users read it, e.g. ``int``, ``random|middle``."""
+        return _type_name(self.hint)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One named augmentation: ``factory(layout=..., [modality=...], **options)``."""
+
+    name: str
+    factory: Callable[..., BatchAugmentation]
+    kind: str  # generic | crop | specific | marker
+    layouts: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        """The first line of the factory's docstring, without the leading ``name``: tag."""
+        doc = inspect.getdoc(self.factory) or self.name
+        first = doc.strip().splitlines()[0]
+        prefix = f"``{self.name}``: "
+        return first.removeprefix(prefix)
+
+    def options(self) -> dict[str, OptionInfo]:
+        """The user options: keyword-only parameters other than ``layout``/``modality``."""
+        target = self.factory.__init__ if inspect.isclass(self.factory) else self.factory
+        hints = typing.get_type_hints(target)
+        out: dict[str, OptionInfo] = {}
+        for p in inspect.signature(target).parameters.values():
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in CONTEXT_PARAMS:
+                out[p.name] = OptionInfo(p.name, hints.get(p.name, str), p.default)
+        return out
+
+    def takes_modality(self) -> bool:
+        target = self.factory.__init__ if inspect.isclass(self.factory) else self.factory
+        return "modality" in inspect.signature(target).parameters
+
+
+def _type_name(hint: Any) -> str:
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return "|".join(str(a) for a in typing.get_args(hint))
+    if origin is not None:  # X | None
+        return "|".join(_type_name(a) for a in typing.get_args(hint))
+    if hint is type(None):
+        return "none"
+    return getattr(hint, "__name__", str(hint))
+
+
+def _entry(cls: type[BatchAugmentation], kind: str) -> Entry:
+    return Entry(cls.name, cls, kind, tuple(cls.layouts))
+
+
+REGISTRY: dict[str, Entry] = {
+    e.name: e
+    for e in [
+        _entry(RandQuant, "generic"),
+        _entry(GaussianNoise, "generic"),
+        _entry(RandomMask, "generic"),
+        _entry(ChannelMask, "generic"),
+        _entry(MixupMarker, "marker"),
+        _entry(Identity, "generic"),
+        _entry(RandomCrop, "crop"),
+        Entry(
+            "specific", Specific, "specific", ("image", "sequence", "points", "vector", "tokens")
+        ),
+        *[_entry(cls, "specific") for cls in SPECIFIC_PIECES],
+    ]
+}
+
+
+def get_entry(name: str) -> Entry:
+    """The entry called ``name``; ``ValueError`` listing the valid names otherwise."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown augmentation {name!r}; available: {', '.join(REGISTRY)}"
+        ) from None
+
+
+def available_augmentations() -> dict[str, str]:
+    """Every augmentation name with a one-line description."""
+    return {name: entry.description for name, entry in REGISTRY.items()}
