@@ -1,0 +1,199 @@
+"""run_compare with a stand-in trainer: files, table, resume after an interruption."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from randquant.data import Dataset, SplitData
+from randquant.engine.compare import CompareSettings, TrainedRun, resolve_device, run_compare
+from randquant.engine.results import RunRecord, load_runs, markdown_table, summarize
+
+torch.set_num_threads(1)
+
+
+def toy_dataset() -> Dataset:
+    gen = torch.Generator().manual_seed(0)
+    y = torch.arange(3).repeat_interleave(10)
+    x = torch.randn(30, 2, 8, generator=gen) + y[:, None, None] * 3.0
+    yt = torch.arange(3).repeat_interleave(4)
+    xt = torch.randn(12, 2, 8, generator=gen) + yt[:, None, None] * 3.0
+    return Dataset("toy", "sequence", SplitData(x, y), SplitData(xt, yt), 3, ("a", "b", "c"))
+
+
+class Counter:
+    """A trainer stand-in: a flatten 'encoder'; counts calls and can fail on the n-th."""
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.fail_at = fail_at
+
+    def __call__(
+        self, data: Dataset, augment: str, seed: int, settings: CompareSettings, **kw: Any
+    ) -> TrainedRun:
+        if self.fail_at is not None and len(self.calls) == self.fail_at:
+            raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-compare
+        self.calls.append((augment, seed))
+        assert data.meta["standardized"]
+        assert kw["checkpoint_dir"].name.startswith(augment.replace("+", "_"))
+        return TrainedRun(nn.Flatten(), final_loss=1.0 + seed, train_seconds=0.5)
+
+
+def test_compare_writes_all_files(tmp_path: Path) -> None:
+    trainer = Counter()
+    recs = run_compare(
+        toy_dataset(),
+        ["none", "rq"],
+        "simclr",
+        2,
+        [0, 1],
+        tmp_path,
+        device="cpu",
+        progress=False,
+        trainer=trainer,
+    )
+    assert trainer.calls == [("none", 0), ("none", 1), ("rq", 0), ("rq", 1)]
+    assert [r.augment for r in recs] == ["none", "none", "rq", "rq"]
+    assert recs[0].linear_acc == 1.0 and recs[0].knn_acc > 0.5  # toy data separable as is
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert len(data) == 4
+    required = {
+        "augment",
+        "method",
+        "seed",
+        "epochs",
+        "linear_acc",
+        "knn_acc",
+        "train_seconds",
+        "final_loss",
+    }
+    assert required | {"linear_f1", "knn_f1", "dataset", "encoder"} <= set(data[0])
+    assert data[1]["final_loss"] == 2.0 and data[0]["encoder"] == "auto:Flatten"
+    rows = list(csv.DictReader((tmp_path / "results.csv").open()))
+    assert len(rows) == 4 and rows[2]["augment"] == "rq"
+    md = (tmp_path / "results.md").read_text()
+    assert "| none | simclr | auto:Flatten | 2 | 2 | **100.0 ± 0.0**" in md
+    assert len(list((tmp_path / "runs").glob("*.json"))) == 4
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
+    ds = toy_dataset()
+    with pytest.raises(KeyboardInterrupt):
+        run_compare(
+            ds,
+            ["none", "noise", "rq"],
+            "simclr",
+            1,
+            [0, 1],
+            tmp_path,
+            device="cpu",
+            progress=False,
+            trainer=Counter(fail_at=3),
+        )
+    assert len(load_runs(tmp_path / "runs")) == 3
+    assert len(json.loads((tmp_path / "results.json").read_text())) == 3  # written after each run
+    again = Counter()
+    recs = run_compare(
+        ds,
+        ["none", "noise", "rq"],
+        "simclr",
+        1,
+        [0, 1],
+        tmp_path,
+        device="cpu",
+        progress=False,
+        trainer=again,
+    )
+    assert again.calls == [("noise", 1), ("rq", 0), ("rq", 1)]
+    assert len(recs) == 6
+    # a changed setting is a different run, not a cached one
+    third = Counter()
+    run_compare(
+        ds,
+        ["none"],
+        "simclr",
+        1,
+        [0],
+        tmp_path,
+        batch_size=8,
+        device="cpu",
+        progress=False,
+        trainer=third,
+    )
+    assert third.calls == [("none", 0)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"augments": []}, "augments must name"),
+        ({"seeds": []}, "seeds must hold"),
+        ({"seeds": [0, 0]}, "must not repeat"),
+        ({"epochs": 0}, "epochs must be >= 1, got 0"),
+        ({"rq_on": "output"}, "rq_on must be"),
+        ({"device": "tpu"}, "device must be one of"),
+        ({"lr": -1.0}, "lr must be > 0"),
+    ],
+)
+def test_compare_validates_options(tmp_path: Path, kwargs: dict[str, Any], match: str) -> None:
+    args: dict[str, Any] = {"augments": ["none"], "seeds": [0], "epochs": 1}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        run_compare(
+            toy_dataset(),
+            args.pop("augments"),
+            "simclr",
+            args.pop("epochs"),
+            args.pop("seeds"),
+            tmp_path,
+            trainer=Counter(),
+            progress=False,
+            **args,
+        )
+
+
+def test_resolve_device_cpu_and_missing_gpu() -> None:
+    assert resolve_device("cpu") == ("cpu", torch.device("cpu"))
+    if not torch.cuda.is_available():
+        assert resolve_device("auto")[0] == "cpu"
+        with pytest.raises(ValueError, match="no CUDA device"):
+            resolve_device("cuda")
+
+
+def rec(augment: str, seed: int, acc: float) -> RunRecord:
+    return RunRecord(
+        augment,
+        "simclr",
+        seed,
+        5,
+        acc,
+        acc / 2,
+        acc,
+        acc,
+        1.0,
+        0.1,
+        "d",
+        "cnn1d",
+        8,
+        "input",
+        1e-4,
+        f"{augment}{seed}",
+    )
+
+
+def test_summary_mean_and_sample_std() -> None:
+    rows = summarize([rec("rq", 0, 0.5), rec("rq", 1, 0.7), rec("none", 0, 0.4)])
+    assert [r["augment"] for r in rows] == ["rq", "none"]
+    assert rows[0]["linear_acc_mean"] == pytest.approx(0.6)
+    assert rows[0]["linear_acc_std"] == pytest.approx(0.1414213, rel=1e-5)
+    assert rows[1]["n"] == 1 and rows[1]["linear_acc_std"] == 0.0
+    md = markdown_table([rec("rq", 0, 0.5), rec("rq", 1, 0.7), rec("none", 0, 0.4)])
+    assert "| rq | simclr | cnn1d | 5 | 2 | **60.0 ± 14.1** | **30.0 ± 7.1**" in md
+    assert "| none | simclr | cnn1d | 5 | 1 | 40.0 ± 0.0 |" in md
