@@ -1,0 +1,93 @@
+"""Atomic checkpoints: written to a temporary name in the same folder, then renamed.
+
+A process killed mid-write leaves at most a stray ``.NAME.tmp-PID`` file, never a truncated
+``last.ckpt``. :class:`LastCheckpoint` saves ``last.ckpt`` at the end of every epoch.
+
+Example::
+
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "x.pt"
+    >>> atomic_torch_save({"a": torch.ones(1)}, path)
+    >>> sorted(p.name for p in path.parent.iterdir())
+    ['x.pt']
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+from lightning.pytorch.callbacks import Checkpoint
+
+LAST_CHECKPOINT = "last.ckpt"
+
+
+def temp_path(path: Path) -> Path:
+    """The temporary name ``path`` is written under before the rename."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def atomic_torch_save(obj: Any, path: Path) -> None:
+    """``torch.save(obj, path)`` through a temporary file, fsync and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(path)
+    try:
+        with open(tmp, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete temporary checkpoint files left by killed processes; return what was removed."""
+    removed = []
+    if folder.is_dir():
+        for stray in folder.glob(".*.tmp-*"):
+            stray.unlink(missing_ok=True)
+            removed.append(stray)
+    return removed
+
+
+def check_checkpoint(path: Path) -> None:
+    """Raise ``ValueError`` naming ``path`` when it is not a readable Lightning checkpoint."""
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # any unpickling / zip error means the file is unusable
+        raise ValueError(
+            f"checkpoint {path} cannot be read ({type(err).__name__}: {err}); "
+            "delete it to start fresh, or resume from another checkpoint_dir"
+        ) from err
+    if not isinstance(ckpt, dict) or "state_dict" not in ckpt or "epoch" not in ckpt:
+        raise ValueError(f"checkpoint {path} is not a randquant/Lightning training checkpoint")
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning CheckpointIO that writes each checkpoint atomically."""
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None
+    ) -> None:
+        if storage_options is not None:
+            raise TypeError(f"AtomicCheckpointIO takes no storage_options, got {storage_options!r}")
+        atomic_torch_save(checkpoint, Path(path))
+
+
+class LastCheckpoint(Checkpoint):
+    """Save ``dirpath / last.ckpt`` at the end of every training epoch (rank 0 writes)."""
+
+    def __init__(self, dirpath: Path) -> None:
+        super().__init__()
+        self.path = Path(dirpath) / LAST_CHECKPOINT
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        trainer.save_checkpoint(self.path)

@@ -1,0 +1,186 @@
+"""``pretrain``: self-supervised pretraining of an encoder with Lightning.
+
+The trainer knows nothing about the modality: it takes a :class:`~randquant.data.base.Dataset`,
+a view pipeline and an encoder, builds the method from ``randquant.methods`` and runs it on the
+CPU, one GPU, or many through DDP. Checkpoints are written atomically at every epoch end to
+``checkpoint_dir/last.ckpt``; ``resume=True`` continues from there and ends where an
+uninterrupted run ends.
+
+Example::
+
+    >>> from randquant.engine import PretrainConfig, pretrain
+    >>> # result = pretrain(dataset, build_views("rq", dataset.layout), encoder,
+    >>> #                   PretrainConfig(method="simclr", epochs=10, batch_size=64))
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import Callback, RichProgressBar
+from lightning.pytorch.strategies import DDPStrategy, Strategy
+from torch import nn
+
+from randquant.engine.checkpoint import (
+    LAST_CHECKPOINT,
+    AtomicCheckpointIO,
+    LastCheckpoint,
+    check_checkpoint,
+    remove_stale_temps,
+)
+from randquant.engine.config import PretrainConfig, PretrainResult
+from randquant.engine.data import train_loader
+from randquant.methods.base import derive_seed, seed_everything
+from randquant.methods.registry import build_method
+
+if TYPE_CHECKING:
+    from randquant.augment import ViewAugmentation
+    from randquant.data.base import Dataset
+
+log = logging.getLogger("randquant.engine")
+
+_DDP_STRATEGIES = {"ddp": "popen", "ddp_spawn": "spawn", "ddp_fork": "fork"}
+
+
+class _TrainData(pl.LightningDataModule):
+    """Builds the loader once the trainer knows this process's rank and the world size."""
+
+    def __init__(self, dataset: Dataset, views: ViewAugmentation, cfg: PretrainConfig) -> None:
+        super().__init__()
+        self.dataset, self.views, self.cfg = dataset, views, cfg
+
+    def train_dataloader(self) -> Any:
+        cfg, trainer = self.cfg, self.trainer
+        assert trainer is not None, "the loader is built once the trainer is attached"
+        return train_loader(
+            self.dataset.train.x,
+            self.dataset.train.y,
+            batch_size=cfg.batch_size,
+            seed=cfg.seed,
+            rank=trainer.global_rank,
+            world_size=trainer.world_size,
+            num_workers=cfg.num_workers,
+            transform=self.views.input_transform if cfg.augment_in_workers else None,
+        )
+
+
+def _strategy(cfg: PretrainConfig) -> str | Strategy:
+    if cfg.strategy in _DDP_STRATEGIES:
+        return DDPStrategy(
+            start_method=_DDP_STRATEGIES[cfg.strategy],  # type: ignore[arg-type]
+            timeout=timedelta(seconds=cfg.ddp_timeout_s),
+            checkpoint_io=AtomicCheckpointIO(),
+        )
+    return cfg.strategy
+
+
+def _build_trainer(cfg: PretrainConfig, callbacks: Sequence[Callback]) -> pl.Trainer:
+    all_callbacks: list[Callback] = []
+    if cfg.progress:
+        all_callbacks.append(RichProgressBar())
+    if cfg.checkpoint_dir is not None:
+        all_callbacks.append(LastCheckpoint(cfg.checkpoint_dir))
+    all_callbacks.extend(callbacks)
+    strategy = _strategy(cfg)
+    plugins: list[Any] = [] if isinstance(strategy, Strategy) else [AtomicCheckpointIO()]
+    return pl.Trainer(
+        max_epochs=cfg.epochs,
+        accelerator=cfg.accelerator,
+        devices=cfg.devices,
+        num_nodes=cfg.num_nodes,
+        strategy=strategy,
+        precision=cfg.precision,  # type: ignore[arg-type]
+        accumulate_grad_batches=cfg.accumulate_grad_batches,
+        callbacks=all_callbacks,
+        plugins=plugins,
+        logger=False,
+        enable_checkpointing=cfg.checkpoint_dir is not None,
+        enable_progress_bar=cfg.progress,
+        enable_model_summary=False,
+        use_distributed_sampler=False,
+        log_every_n_steps=1,
+        default_root_dir=str(cfg.checkpoint_dir) if cfg.checkpoint_dir else None,
+    )
+
+
+def _resume_path(cfg: PretrainConfig, trainer: pl.Trainer) -> Path | None:
+    if cfg.checkpoint_dir is None:
+        return None
+    if trainer.is_global_zero:
+        for stray in remove_stale_temps(cfg.checkpoint_dir):
+            log.warning("removed a partial checkpoint left by a killed run: %s", stray)
+    path = cfg.checkpoint_dir / LAST_CHECKPOINT
+    if not cfg.resume:
+        return None
+    if not path.exists():
+        log.warning("resume: no checkpoint at %s; starting a fresh run", path)
+        return None
+    check_checkpoint(path)
+    log.warning("resuming from %s", path)
+    return path
+
+
+def pretrain(
+    dataset: Dataset,
+    views: ViewAugmentation,
+    encoder: nn.Module,
+    cfg: PretrainConfig,
+    *,
+    callbacks: Sequence[Callback] = (),
+    method_options: dict[str, Any] | None = None,
+) -> PretrainResult:
+    """Pretrain ``encoder`` on ``dataset.train`` with ``cfg.method`` and the two-view ``views``.
+
+    ``callbacks`` are extra Lightning callbacks; ``method_options`` go to the method's
+    constructor (e.g. ``{"temperature": 0.2}``). Under DDP every rank calls this and gets a
+    result; only the one with ``result.is_global_zero`` should write files.
+    """
+    if dataset.layout == "tokens" and cfg.augment_in_workers and views.mixup is not None:
+        raise ValueError("augment_in_workers with mixup is not supported on token data")
+    seed_everything(derive_seed(cfg.seed, 0))
+    batch = min(cfg.batch_size, len(dataset.train))
+    method = build_method(
+        cfg.method,
+        encoder,
+        views,
+        dataset.num_classes,
+        replace(cfg, batch_size=batch),
+        **(method_options or {}),
+    )
+    method.augment_on_device = not cfg.augment_in_workers
+    trainer = _build_trainer(cfg, callbacks)
+    ckpt = _resume_path(cfg, trainer)
+    start = time.perf_counter()
+    try:
+        trainer.fit(method, datamodule=_TrainData(dataset, views, cfg), ckpt_path=ckpt)
+    except (RuntimeError, torch.distributed.DistError) as err:
+        if trainer.world_size > 1 or cfg.strategy in _DDP_STRATEGIES:
+            raise RuntimeError(
+                f"distributed pretraining failed on rank {trainer.global_rank} of "
+                f"{trainer.world_size}: a rank died or did not answer within "
+                f"ddp_timeout_s={cfg.ddp_timeout_s:g}s ({type(err).__name__}: {err})"
+            ) from err
+        raise
+    seconds = time.perf_counter() - start
+    losses = tuple(method.epoch_losses)
+    if not losses and "train/epoch_loss" in trainer.callback_metrics:
+        losses = (float(trainer.callback_metrics["train/epoch_loss"]),)
+    final = losses[-1] if losses else float("nan")
+    saved = cfg.checkpoint_dir / LAST_CHECKPOINT if cfg.checkpoint_dir is not None else None
+    return PretrainResult(
+        encoder=method.encoder.cpu().eval(),
+        final_loss=final,
+        train_seconds=seconds,
+        epochs_run=int(trainer.current_epoch),
+        checkpoint_path=saved if saved is not None and saved.exists() else None,
+        epoch_losses=losses,
+        is_global_zero=bool(trainer.is_global_zero),
+    )

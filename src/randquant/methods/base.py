@@ -1,0 +1,237 @@
+"""The LightningModule every SSL method builds on.
+
+:class:`SSLMethod` owns what the methods share: the encoder, the two-view augmentation made on
+whole batches on the training device, e-Mix (mixup) and RQ-on-embedding plumbing, the optimiser
+(LARS or AdamW) with a warm-up + cosine schedule, and an online linear classifier trained on
+detached features beside the SSL loss (as in solo-learn), logged as ``train/online_acc``.
+A method subclass adds only its networks and :meth:`SSLMethod.ssl_loss`.
+
+Randomness: at the start of every epoch the augmentation generator (on the training device)
+and torch's global RNG are re-seeded from ``(seed, rank, epoch)``. A run resumed from an
+epoch checkpoint therefore draws exactly what an uninterrupted run draws.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from randquant.methods.optim import OPTIMIZERS, build_optimizer, param_groups, warmup_cosine
+
+if TYPE_CHECKING:
+    from randquant.augment import ViewAugmentation
+
+#: The global batch size the base learning rates refer to (lr = base_lr * batch / 256).
+LR_REFERENCE_BATCH = 256
+#: Learning rate of the online linear classifier, per optimiser.
+CLASSIFIER_LR: dict[str, float] = {"lars": 0.1, "adamw": 1e-3}
+
+
+class HParams(Protocol):
+    """The training options a method reads (``randquant.engine.PretrainConfig`` has them)."""
+
+    @property
+    def epochs(self) -> int: ...
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def lr(self) -> float | None: ...
+    @property
+    def weight_decay(self) -> float | None: ...
+    @property
+    def optimizer(self) -> str | None: ...
+    @property
+    def warmup_epochs(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def accumulate_grad_batches(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Views:
+    """One training step's inputs: two views, the mixed first view (e-Mix) and its mixing."""
+
+    x1: Tensor
+    x2: Tensor
+    x1_mixed: Tensor | None = None
+    perm: Tensor | None = None
+    lam: Tensor | None = None
+
+    @property
+    def query1(self) -> Tensor:
+        """The first view the online network sees: mixed when e-Mix is on."""
+        return self.x1 if self.x1_mixed is None else self.x1_mixed
+
+
+def derive_seed(seed: int, *parts: int) -> int:
+    """A 63-bit seed derived from ``seed`` and ``parts`` (e.g. rank, epoch), stable across runs."""
+    state = np.random.SeedSequence([int(seed) & 0xFFFFFFFF, *[int(p) for p in parts]])
+    return int(state.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python's, numpy's and torch's global RNGs (CPU and CUDA) with ``seed``."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 (the legacy global RNG is what we seed)
+    torch.manual_seed(seed)
+
+
+class SSLMethod(pl.LightningModule):
+    """Shared base of the SSL methods; subclasses set the class constants and ``ssl_loss``.
+
+    Args:
+        encoder: the backbone; must have an integer ``out_dim``.
+        views: the view pipeline (``randquant.augment.build_views``).
+        num_classes: classes of the online linear classifier.
+        hparams: training options (epochs, batch size, lr, optimiser, seed, ...).
+    """
+
+    name: ClassVar[str] = "ssl"
+    #: The optimiser used when ``hparams.optimizer`` is None.
+    default_optimizer: ClassVar[str] = "lars"
+    #: Learning rate per 256 samples of global batch, used when ``hparams.lr`` is None.
+    base_lr: ClassVar[float] = 0.3
+    #: Weight decay used when ``hparams.weight_decay`` is None.
+    default_weight_decay: ClassVar[float] = 1e-6
+
+    def __init__(
+        self, encoder: nn.Module, views: ViewAugmentation, num_classes: int, hparams: HParams
+    ) -> None:
+        super().__init__()
+        out_dim = getattr(encoder, "out_dim", None)
+        if not isinstance(out_dim, int) or out_dim < 1:
+            raise ValueError(f"encoder must have a positive int out_dim, got {out_dim!r}")
+        if num_classes < 1:
+            raise ValueError(f"num_classes must be >= 1, got {num_classes!r}")
+        optimizer = hparams.optimizer or self.default_optimizer
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+        self.encoder = encoder
+        self.feature_dim = out_dim
+        self.view_aug = views
+        self.hp = hparams
+        self.optimizer_name = optimizer
+        self.classifier = nn.Linear(out_dim, num_classes)
+        #: Set False by the engine when views are made per sample in DataLoader workers.
+        self.augment_on_device = True
+        #: Mean SSL loss of every finished epoch (restored from checkpoints).
+        self.epoch_losses: list[float] = []
+        self._generator: torch.Generator | None = None
+        self._loss_sum = torch.zeros(())
+        self._loss_count = 0
+
+    # --- what a method provides ------------------------------------------------------------
+
+    def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
+        """Return ``(loss, features)``: the SSL loss and the encoder features of ``views.x2``."""
+        raise NotImplementedError
+
+    # --- shared helpers for the methods ----------------------------------------------------
+
+    @property
+    def generator(self) -> torch.Generator:
+        """The augmentation generator of the current epoch (on the training device)."""
+        if self._generator is None:
+            self._reseed(epoch=0)
+        assert self._generator is not None
+        return self._generator
+
+    def encode(self, encoder: nn.Module, x: Tensor) -> Tensor:
+        """Run ``encoder`` on ``x``, with RQ on the embedded tokens when the views ask for it."""
+        transform = self.view_aug.embedding_transform
+        if transform is None:
+            out: Tensor = encoder(x)
+            return out
+        gen = self.generator
+        out = encoder(x, embedding_transform=lambda t: transform(t, generator=gen))
+        return out
+
+    def make_views(self, batch: Any) -> tuple[Views, Tensor]:
+        """Two views (and e-Mix) from ``(x, y, idx)`` or a pre-augmented ``(x1, x2, y, idx)``."""
+        gen = self.generator
+        if self.augment_on_device:
+            x, y = batch[0], batch[1]
+            x1 = self.view_aug.input_transform(x, generator=gen)
+            x2 = self.view_aug.input_transform(x, generator=gen)
+        else:
+            x1, x2, y = batch[0], batch[1], batch[2]
+        if self.view_aug.mixup is None:
+            return Views(x1, x2), y
+        from randquant.augment import mix_batch
+
+        mixed, perm, lam = mix_batch(x1, self.view_aug.mixup, gen)
+        return Views(x1, x2, mixed, perm, lam), y
+
+    # --- Lightning hooks -------------------------------------------------------------------
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        views, y = self.make_views(batch)
+        loss, feats = self.ssl_loss(views)
+        logits = self.classifier(feats.detach().float())
+        cls_loss = F.cross_entropy(logits, y)
+        acc = (logits.argmax(dim=1) == y).float().mean()
+        n = int(y.shape[0])
+        self.log("train/loss", loss, prog_bar=True, batch_size=n)
+        self.log("train/online_acc", acc, prog_bar=True, batch_size=n)
+        self.log("train/online_loss", cls_loss, batch_size=n)
+        self._loss_sum = self._loss_sum.to(loss.device) + loss.detach().float()
+        self._loss_count += 1
+        return loss + cls_loss
+
+    def on_train_epoch_start(self) -> None:
+        self._reseed(epoch=self.current_epoch)
+        self._loss_sum = torch.zeros((), device=self.device)
+        self._loss_count = 0
+
+    def on_train_epoch_end(self) -> None:
+        mean = self._loss_sum / max(1, self._loss_count)
+        mean = self.trainer.strategy.reduce(mean, reduce_op="mean")
+        self.epoch_losses.append(float(mean))
+        self.log("train/epoch_loss", float(mean), prog_bar=False)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["randquant_epoch_losses"] = list(self.epoch_losses)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.epoch_losses = [float(v) for v in checkpoint.get("randquant_epoch_losses", [])]
+
+    def configure_optimizers(self) -> Any:
+        hp = self.hp
+        world = self.trainer.world_size if self._trainer is not None else 1
+        global_batch = hp.batch_size * world * hp.accumulate_grad_batches
+        lr = hp.lr if hp.lr is not None else self.base_lr * global_batch / LR_REFERENCE_BATCH
+        wd = hp.weight_decay if hp.weight_decay is not None else self.default_weight_decay
+        groups = param_groups(
+            self, classifier=self.classifier, classifier_lr=CLASSIFIER_LR[self.optimizer_name]
+        )
+        optimizer = build_optimizer(self.optimizer_name, groups, lr=lr, weight_decay=wd)
+        total = self.total_steps()
+        warmup = round(min(hp.warmup_epochs, hp.epochs) / max(1, hp.epochs) * total)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: warmup_cosine(step, total_steps=total, warmup_steps=warmup)
+        )
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": schedule, "interval": "step", "frequency": 1},
+        }
+
+    def total_steps(self) -> int:
+        """Optimizer steps of the whole run (known once the trainer is attached)."""
+        if self._trainer is None:
+            return 1
+        return max(1, int(self.trainer.estimated_stepping_batches))
+
+    def _reseed(self, *, epoch: int) -> None:
+        rank = self.global_rank if self._trainer is not None else 0
+        seed_everything(derive_seed(self.hp.seed, 1, rank, epoch))
+        gen = torch.Generator(device=self.device)
+        gen.manual_seed(derive_seed(self.hp.seed, 2, rank, epoch))
+        self._generator = gen
