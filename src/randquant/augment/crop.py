@@ -58,7 +58,11 @@ def sample_image_boxes(
 
 
 class RandomCrop(BatchAugmentation):
-    """``crop``: a random resized crop along the sequential axes (see the module table)."""
+    """``crop``: a random resized crop along the sequential axis of any layout but vector.
+
+    Images: random resized crop; sequences: a span of time resized back; points: a local
+    patch resampled to the same count; tokens: a contiguous span, left-aligned (module table).
+    """
 
     name = "crop"
     layouts = ("image", "sequence", "points", "tokens")

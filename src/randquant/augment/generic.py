@@ -29,7 +29,7 @@ from randquant.augment.base import (
     check_positive,
     check_probability,
 )
-from randquant.augment.draws import bernoulli, normal, uniform, where_samples
+from randquant.augment.draws import keep_with_prob, normal, uniform
 from randquant.augment.layout import channel_dim, from_ncm, to_ncm
 
 
@@ -47,7 +47,7 @@ class RandQuant(BatchAugmentation):
     """
 
     name = "rq"
-    layouts = (*FLOAT_LAYOUTS, "tokens", "embedding")
+    layouts = (*FLOAT_LAYOUTS, "embedding")
 
     def __init__(
         self,
@@ -58,8 +58,8 @@ class RandQuant(BatchAugmentation):
         spacing: Literal["random", "uniform"] = "random",
         proxy: Literal["random", "middle"] = "random",
     ) -> None:
-        super().__init__(layout=layout, bins=bins, p=p, spacing=spacing, proxy=proxy)
         dim = channel_dim(layout)  # raises the `--rq-on embedding` hint for tokens
+        super().__init__(layout=layout, bins=bins, p=p, spacing=spacing, proxy=proxy)
         if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
             raise ValueError(f"bins must be an integer >= 1, got {bins!r}")
         check_probability("p", p)
@@ -76,11 +76,11 @@ class RandQuant(BatchAugmentation):
 
 
 class GaussianNoise(BatchAugmentation):
-    """``noise``: add ``sigma * std_c * eps``, ``eps ~ N(0, 1)`` per element.
+    """``noise``: Gaussian noise relative to each channel's std: ``x + sigma * std_c * eps``.
 
-    ``std_c`` is the standard deviation of channel ``c`` within each sample (for ``vector``, of
-    the whole sample), so ``sigma`` is a signal-to-noise knob that ignores units. Constant
-    channels get no noise. ``p`` is the per-sample probability of applying it.
+    ``eps ~ N(0, 1)`` per element; ``std_c`` is the standard deviation of channel ``c`` within
+    each sample (for ``vector``, of the whole sample), so ``sigma`` is a signal-to-noise knob
+    that ignores units. Constant channels get no noise. ``p``: per-sample probability of noise.
     """
 
     name = "noise"
@@ -96,9 +96,7 @@ class GaussianNoise(BatchAugmentation):
         std = v.std(dim=2, keepdim=True, unbiased=False)
         y = v + self.sigma * std * normal(v.shape, generator, x)
         out = from_ncm(y, self.layout, tuple(x.shape))
-        if self.p < 1.0:
-            out = where_samples(bernoulli((x.shape[0],), self.p, generator, x), out, x.float())
-        return out
+        return keep_with_prob(self.p, out, x.float(), generator)
 
 
 def _random_ranks(scores: Tensor) -> Tensor:
@@ -136,9 +134,7 @@ class RandomMask(BatchAugmentation):
             k = round(self.ratio * m)
             hidden = _random_ranks(uniform((n, m), generator, x)) < k
             out = from_ncm(v.masked_fill(hidden[:, None, :], 0.0), self.layout, tuple(x.shape))
-        if self.p < 1.0:
-            out = where_samples(bernoulli((x.shape[0],), self.p, generator, x), out, x)
-        return out
+        return keep_with_prob(self.p, out, x, generator)
 
     def _drop_points(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         n, pts, _ = x.shape

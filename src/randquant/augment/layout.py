@@ -47,7 +47,11 @@ def channel_dim(layout: str) -> int:
         return 1
     if layout in ("points", "embedding"):
         return -1
+    if layout == "tokens":
+        raise ValueError(
+            "RQ cannot run on layout 'tokens': token ids are discrete; apply it to the "
+            "embedded tokens with `--rq-on embedding` (rq_on='embedding')"
+        )
     raise ValueError(
-        f"RQ cannot run on layout {layout!r}: token ids are discrete; "
-        "apply it to the embedded tokens with `--rq-on embedding` (rq_on='embedding')"
+        f"layout must be one of sequence, image, points, vector, embedding, got {layout!r}"
     )

@@ -47,11 +47,10 @@ class Entry:
 
     @property
     def description(self) -> str:
-        """The first line of the factory's docstring, without the leading ``name``: tag."""
+        """The docstring's first paragraph as one line, without the ``name``: tag and markup."""
         doc = inspect.getdoc(self.factory) or self.name
-        first = doc.strip().splitlines()[0]
-        prefix = f"``{self.name}``: "
-        return first.removeprefix(prefix)
+        first = " ".join(doc.strip().split("\n\n")[0].split())
+        return first.removeprefix(f"``{self.name}``: ").replace("``", "")
 
     def options(self) -> dict[str, OptionInfo]:
         """The user options: keyword-only parameters other than ``layout``/``modality``."""

@@ -82,7 +82,11 @@ SPECIFIC_PIECES: tuple[type[BatchAugmentation], ...] = (
 
 
 class Specific(Compose):
-    """``specific``: the strong modality-specific set for ``modality`` (see the module table)."""
+    """``specific``: the strong modality-specific set of the data's modality.
+
+    image: SimCLR's set; audio: BYOL-A's plus SpecAugment; points: PointNet++'s; sensor:
+    Um et al.'s; tabular: SCARF; text: crop+mask (see the module table).
+    """
 
     name = "specific"
 
