@@ -6,6 +6,7 @@ skipped next time; the run in progress continues from its last epoch checkpoint.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -45,6 +46,21 @@ def resolve_device(device: str) -> tuple[str, torch.device]:
     if device == "mps":
         return "mps", torch.device("mps")
     return "cpu", torch.device("cpu")
+
+
+def split_specs(text: str) -> list[str]:
+    """Split ``"rq:bins=16,proxy=middle,noise"`` into specs, keeping ``k=v`` options attached.
+
+    >>> split_specs("rq:bins=16,proxy=middle,noise, mask")
+    ['rq:bins=16,proxy=middle', 'noise', 'mask']
+    """
+    specs: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if specs and "=" in part and ":" not in part.split("=", 1)[0]:
+            specs[-1] += "," + part
+        elif part:
+            specs.append(part)
+    return specs
 
 
 @dataclass(frozen=True)
@@ -108,9 +124,13 @@ def pretrain_one(
     settings: CompareSettings,
     *,
     checkpoint_dir: Path | None = None,
+    resume: bool | None = None,
     progress: bool = True,
 ) -> TrainedRun:
-    """Build views and a freshly seeded encoder, then run the engine's ``pretrain``."""
+    """Build views and a freshly seeded encoder, then run the engine's ``pretrain``.
+
+    ``resume=None`` continues from ``checkpoint_dir/last.ckpt`` when that file exists.
+    """
     from randquant.augment import build_views
     from randquant.engine import PretrainConfig, pretrain
     from randquant.engine.checkpoint import LAST_CHECKPOINT
@@ -128,6 +148,8 @@ def pretrain_one(
             meta=dataset.meta,
             width=settings.width,
         )
+    if resume is None:
+        resume = checkpoint_dir is not None and (checkpoint_dir / LAST_CHECKPOINT).is_file()
     cfg = PretrainConfig(
         method=settings.method,
         epochs=settings.epochs,
@@ -137,7 +159,7 @@ def pretrain_one(
         seed=seed,
         accelerator=accelerator,
         checkpoint_dir=checkpoint_dir,
-        resume=checkpoint_dir is not None and (checkpoint_dir / LAST_CHECKPOINT).is_file(),
+        resume=resume,
         progress=progress,
         **dict(settings.pretrain_options),
     )
@@ -213,9 +235,15 @@ def run_compare(
             done = load_run(runs_dir / f"{rid}.json")
             if done is None:
                 ckpt = out / "checkpoints" / rid
-                trained = trainer(
-                    data, augment, seed, settings, checkpoint_dir=ckpt, progress=progress
-                )
+                # The per-run bar of ``pretrain`` needs the console to itself: pause ours
+                # (stopping prints its current state, so the log shows overall progress).
+                bar.stop()
+                try:
+                    trained = trainer(
+                        data, augment, seed, settings, checkpoint_dir=ckpt, progress=progress
+                    )
+                finally:
+                    bar.start()
                 probes = evaluate_encoder(trained.encoder, data, device=probe_device, seed=seed)
                 done = RunRecord(
                     augment=augment,
@@ -242,6 +270,9 @@ def run_compare(
             records.append(done)
             bar.advance(task)
     write_results(out, _ordered(runs_dir, plan))
+    if not keep_checkpoints and (out / "checkpoints").is_dir():
+        with contextlib.suppress(OSError):
+            (out / "checkpoints").rmdir()  # only when empty
     return records
 
 
