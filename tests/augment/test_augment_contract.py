@@ -23,7 +23,9 @@ def _cases() -> list[tuple[str, str, str]]:
             if layout not in LAYOUT_SHAPES:
                 continue
             if name == "specific":
-                mods = MODALITY_FOR_SEQUENCE if layout == "sequence" else (DEFAULT_MODALITY[layout],)
+                mods = (
+                    MODALITY_FOR_SEQUENCE if layout == "sequence" else (DEFAULT_MODALITY[layout],)
+                )
                 cases += [(name, layout, m) for m in mods]
             else:
                 cases.append((name, layout, DEFAULT_MODALITY[layout]))

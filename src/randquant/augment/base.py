@@ -162,6 +162,13 @@ def check_probability(name: str, value: float) -> float:
     return float(value)
 
 
+def check_int(name: str, value: int, *, minimum: int = 0) -> int:
+    """Validate an integer option (bools are rejected); raise ``ValueError`` naming it."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
 def check_positive(name: str, value: float, *, allow_zero: bool = False) -> float:
     """Validate a positive (or non-negative) number option."""
     ok = value >= 0 if allow_zero else value > 0

@@ -26,6 +26,7 @@ from torch import Tensor
 from randquant.augment.base import (
     FLOAT_LAYOUTS,
     BatchAugmentation,
+    check_int,
     check_positive,
     check_probability,
 )
@@ -39,6 +40,11 @@ class RandQuant(BatchAugmentation):
     Wraps :class:`randquant.RandomizedQuantization`. The channel axis follows the layout
     (``sequence``/``image`` -> 1, ``points`` -> -1, ``vector`` -> the whole sample is one group,
     ``embedding`` -> -1). ``tokens`` are rejected: use ``rq_on="embedding"``.
+
+    Gradients: by default they follow the op's autograd (RQ's output depends on ``x`` only
+    through each group's min and max, so almost every element gets a zero gradient); with
+    ``ste=True`` the gradient passes straight through, ``y = x + (rq(x) - x).detach()``, which
+    lets an embedding module under ``rq_on="embedding"`` keep learning.
 
     Example::
 
@@ -57,11 +63,14 @@ class RandQuant(BatchAugmentation):
         p: float = 1.0,
         spacing: Literal["random", "uniform"] = "random",
         proxy: Literal["random", "middle"] = "random",
+        ste: bool = False,
     ) -> None:
         dim = channel_dim(layout)  # raises the `--rq-on embedding` hint for tokens
-        super().__init__(layout=layout, bins=bins, p=p, spacing=spacing, proxy=proxy)
-        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-            raise ValueError(f"bins must be an integer >= 1, got {bins!r}")
+        super().__init__(layout=layout, bins=bins, p=p, spacing=spacing, proxy=proxy, ste=ste)
+        if not isinstance(ste, bool):
+            raise ValueError(f"ste must be true or false, got {ste!r}")
+        self.ste = ste
+        check_int("bins", bins, minimum=1)
         check_probability("p", p)
         from randquant.ops import RandomizedQuantization
 
@@ -71,6 +80,10 @@ class RandQuant(BatchAugmentation):
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         grouped = x.reshape(x.shape[0], 1, -1) if self.layout == "vector" else x
+        if self.ste:
+            with torch.no_grad():
+                quantised: Tensor = self.op(grouped.detach(), generator=generator)
+            return x + (quantised.reshape(x.shape) - x).detach()
         out: Tensor = self.op(grouped, generator=generator)
         return out.reshape(x.shape)
 

@@ -11,12 +11,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def resized_crop_2d(x: Tensor, boxes: Tensor, *, mode: str = "bilinear") -> Tensor:
+def resized_crop_2d(
+    x: Tensor, boxes: Tensor, *, mode: str = "bilinear", padding: str = "border"
+) -> Tensor:
     """Crop a box from each image and resize it back to the image size.
 
     ``x`` is ``(N, C, H, W)``; ``boxes`` is ``(N, 4)`` holding ``(cx, cy, w, h)`` in normalised
     coordinates: the centre in ``[-1, 1]`` and the size as a fraction of the image (``w = 1``
-    is the full width). Boxes may reach past the image; the outside reads as zeros.
+    is the full width). Outside the image reads as the nearest border value
+    (``padding="border"``) or as zeros (``padding="zeros"``, for boxes that reach past it).
     """
     n = x.shape[0]
     theta = torch.zeros(n, 2, 3, dtype=x.dtype, device=x.device)
@@ -25,7 +28,7 @@ def resized_crop_2d(x: Tensor, boxes: Tensor, *, mode: str = "bilinear") -> Tens
     theta[:, 1, 1] = boxes[:, 3]
     theta[:, 1, 2] = boxes[:, 1]
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
+    return F.grid_sample(x, grid, mode=mode, padding_mode=padding, align_corners=False)
 
 
 def interp_time(x: Tensor, t: Tensor) -> Tensor:

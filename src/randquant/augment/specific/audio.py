@@ -16,7 +16,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from randquant.augment.base import BatchAugmentation, Compose, check_probability, check_range
+from randquant.augment.base import (
+    BatchAugmentation,
+    Compose,
+    check_int,
+    check_probability,
+    check_range,
+)
 from randquant.augment.draws import keep_with_prob, randperm, uniform
 from randquant.augment.kernels import log_mixup_exp, resized_crop_2d
 
@@ -69,7 +75,7 @@ class SpectrogramResizedCrop(BatchAugmentation):
         cy = (uniform((n,), generator, x) * 2.0 - 1.0) * (1.0 - h)
         cx = (uniform((n,), generator, x) * 2.0 - 1.0) * (self.virtual_scale - w)
         boxes = torch.stack([cx, cy, w, h], dim=1)
-        return resized_crop_2d(x.float()[:, None], boxes)[:, 0]
+        return resized_crop_2d(x.float()[:, None], boxes, padding="zeros")[:, 0]
 
 
 def _band_masks(
@@ -109,13 +115,14 @@ class SpecAugmentMask(BatchAugmentation):
             time_width=time_width,
             p=p,
         )
-        for opt, count in (("freq_masks", freq_masks), ("time_masks", time_masks)):
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                raise ValueError(f"{opt} must be an integer >= 0, got {count!r}")
-        check_probability("freq_width", freq_width)
-        check_probability("time_width", time_width)
-        self.freq = (freq_masks, freq_width)
-        self.time = (time_masks, time_width)
+        self.freq = (
+            check_int("freq_masks", freq_masks),
+            check_probability("freq_width", freq_width),
+        )
+        self.time = (
+            check_int("time_masks", time_masks),
+            check_probability("time_width", time_width),
+        )
         self.p = check_probability("p", p)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:

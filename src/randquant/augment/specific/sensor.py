@@ -16,7 +16,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from randquant.augment.base import BatchAugmentation, Compose, check_positive, check_probability
+from randquant.augment.base import (
+    BatchAugmentation,
+    Compose,
+    check_int,
+    check_positive,
+    check_probability,
+)
 from randquant.augment.draws import keep_with_prob, normal, uniform
 from randquant.augment.kernels import interp_time
 
@@ -61,9 +67,7 @@ class TimeWarp(BatchAugmentation):
     ) -> None:
         super().__init__(layout=layout, sigma=sigma, knots=knots, p=p)
         self.sigma = check_positive("sigma", sigma, allow_zero=True)
-        if isinstance(knots, bool) or not isinstance(knots, int) or knots < 0:
-            raise ValueError(f"knots must be an integer >= 0, got {knots!r}")
-        self.knots = knots
+        self.knots = check_int("knots", knots)
         self.p = check_probability("p", p)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -85,9 +89,7 @@ class SegmentPermutation(BatchAugmentation):
 
     def __init__(self, *, layout: str = "sequence", max_segments: int = 5, p: float = 1.0) -> None:
         super().__init__(layout=layout, max_segments=max_segments, p=p)
-        if isinstance(max_segments, bool) or not isinstance(max_segments, int) or max_segments < 1:
-            raise ValueError(f"max_segments must be an integer >= 1, got {max_segments!r}")
-        self.max_segments = max_segments
+        self.max_segments = check_int("max_segments", max_segments, minimum=1)
         self.p = check_probability("p", p)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
