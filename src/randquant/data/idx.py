@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from randquant.data.sources import Advance, Source, SourceIndex
+from randquant.data.sources import Advance, ArraySource, SourceIndex
 
 _DTYPES: dict[int, str] = {
     0x08: "u1",
@@ -52,7 +52,7 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 
 
-class FashionMNIST(Source):
+class FashionMNIST(ArraySource):
     """Fashion-MNIST from Debian's ``dataset-fashion-mnist``, its own 60k/10k split."""
 
     name = "fashion_mnist"
@@ -69,28 +69,27 @@ class FashionMNIST(Source):
     )
 
     def __init__(self, root: Path = FASHION_DIR) -> None:
+        super().__init__()
         self.root = root
-        self._images: np.ndarray | None = None
 
     def source_files(self) -> list[Path]:
         return self.require_files(*(self.root / f for f in self._FILES))
 
-    def index(self) -> SourceIndex:
+    def arrays(self) -> tuple[np.ndarray, SourceIndex]:
         files = self.source_files()
         train_y, test_y = read_idx(files[1]), read_idx(files[3])
+        images = np.concatenate([read_idx(files[0]), read_idx(files[2])])
+        if len(images) != len(train_y) + len(test_y):
+            raise ValueError(
+                f"{self.root}: {len(images)} images for {len(train_y) + len(test_y)} labels"
+            )
         labels = np.concatenate([train_y, test_y]).astype(np.int64)
         split = np.r_[np.zeros(len(train_y), np.int8), np.ones(len(test_y), np.int8)]
-        return SourceIndex(list(range(len(labels))), labels, FASHION_CLASSES, split=split)
+        idx = SourceIndex(list(range(len(labels))), labels, FASHION_CLASSES, split=split)
+        return images[:, None], idx
 
     def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
-        if self._images is None:
-            files = self.source_files()
-            self._images = np.concatenate([read_idx(files[0]), read_idx(files[2])])
-        x = torch.from_numpy(
-            self._images[np.asarray(items, dtype=np.int64)].astype(np.float32) / 255.0
-        )
-        advance(len(items))
-        return x.unsqueeze(1)
+        return super().load(items, advance) / 255.0
 
 
 SOURCES = (FashionMNIST,)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from randquant.data.sources import Advance, Source, SourceIndex
+from randquant.data.sources import ArraySource, SourceIndex
 
 
-class _SklearnSource(Source):
+class _SklearnSource(ArraySource):
     pip = ("scikit-learn",)
     loader = ""
     data_file = ""
-
-    def __init__(self) -> None:
-        self._x: np.ndarray | None = None
 
     def source_files(self) -> list[Path]:
         datasets = self.require_module("sklearn.datasets")
@@ -28,18 +23,11 @@ class _SklearnSource(Source):
     def _bunch(self) -> Any:
         return getattr(self.require_module("sklearn.datasets"), self.loader)()
 
-    def index(self) -> SourceIndex:
+    def arrays(self) -> tuple[np.ndarray, SourceIndex]:
         b = self._bunch()
-        self._x = np.asarray(b.data, dtype=np.float32)
         names = tuple(str(n) for n in b.target_names)
-        return SourceIndex(list(range(len(b.target))), np.asarray(b.target, np.int64), names)
-
-    def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
-        if self._x is None:
-            self.index()
-        assert self._x is not None
-        advance(len(items))
-        return torch.from_numpy(self._shape(self._x[np.asarray(items, dtype=np.int64)]))
+        idx = SourceIndex(list(range(len(b.target))), np.asarray(b.target, np.int64), names)
+        return self._shape(np.asarray(b.data, dtype=np.float32)), idx
 
     def _shape(self, x: np.ndarray) -> np.ndarray:
         return x

@@ -148,3 +148,26 @@ class Source(ABC):
 def files_under(root: Path, pattern: str) -> list[Path]:
     """Sorted files under ``root`` matching the glob ``pattern`` (recursively)."""
     return sorted(p for p in root.rglob(pattern) if p.is_file())
+
+
+class ArraySource(Source):
+    """A source whose samples are the rows of one array, built with the index by ``arrays``."""
+
+    def __init__(self) -> None:
+        self._x: np.ndarray | None = None
+
+    @abstractmethod
+    def arrays(self) -> tuple[np.ndarray, SourceIndex]:
+        """All samples as one array (row ``i`` is item ``i``) and their index."""
+
+    def index(self) -> SourceIndex:
+        self._x, idx = self.arrays()
+        return idx
+
+    def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
+        if self._x is None:
+            self.index()
+        assert self._x is not None
+        rows = self._x[np.asarray(items, dtype=np.int64)]
+        advance(len(items))
+        return torch.from_numpy(np.ascontiguousarray(rows, dtype=np.float32))
