@@ -105,3 +105,14 @@ def beta(
     # both gammas can underflow to 0 for tiny alpha: fall back to a fair coin then
     coin = (uniform(tuple(shape), generator, like) < 0.5).double()
     return torch.where(total > 0, g1 / total.clamp_min(1e-300), coin).float()
+
+
+def random_subset(
+    n: int, m: int, k: int, generator: torch.Generator | None, like: Tensor
+) -> Tensor:
+    """``(n, m)`` booleans with exactly ``k`` random ``True`` per row (uniform over subsets)."""
+    scores = uniform((n, m), generator, like)
+    hidden = torch.zeros(n, m, dtype=torch.bool, device=like.device)
+    if k > 0:
+        hidden.scatter_(1, scores.topk(k, dim=1, largest=False).indices, True)
+    return hidden

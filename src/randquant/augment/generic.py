@@ -30,7 +30,7 @@ from randquant.augment.base import (
     check_positive,
     check_probability,
 )
-from randquant.augment.draws import keep_with_prob, normal, uniform
+from randquant.augment.draws import keep_with_prob, normal, random_subset, uniform
 from randquant.augment.layout import channel_dim, from_ncm, to_ncm
 
 
@@ -144,8 +144,7 @@ class RandomMask(BatchAugmentation):
             assert self.layout is not None
             v = to_ncm(x, self.layout)
             n, _, m = v.shape
-            k = round(self.ratio * m)
-            hidden = _random_ranks(uniform((n, m), generator, x)) < k
+            hidden = random_subset(n, m, round(self.ratio * m), generator, x)
             out = from_ncm(v.masked_fill(hidden[:, None, :], 0.0), self.layout, tuple(x.shape))
         return keep_with_prob(self.p, out, x, generator)
 

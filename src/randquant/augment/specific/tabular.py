@@ -13,7 +13,7 @@ from torch import Tensor
 
 from randquant.augment.base import BatchAugmentation, Compose, check_probability
 from randquant.augment.crop import RandomCrop
-from randquant.augment.draws import uniform
+from randquant.augment.draws import random_subset, uniform
 from randquant.augment.generic import RandomMask
 
 
@@ -29,8 +29,7 @@ class Scarf(BatchAugmentation):
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         n, f = x.shape
-        k = round(self.ratio * f)
-        corrupt = uniform((n, f), generator, x).argsort(dim=1).argsort(dim=1) < k
+        corrupt = random_subset(n, f, round(self.ratio * f), generator, x)
         donor = (uniform((n, f), generator, x) * n).long().clamp_max(n - 1)
         return torch.where(corrupt, x.gather(0, donor), x)
 
