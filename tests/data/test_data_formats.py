@@ -63,7 +63,7 @@ def test_cifar_truncated_batch_named_or_skipped(tmp_path: Path) -> None:
 def test_cifar_refuses_code_in_pickles(tmp_path: Path) -> None:
     root = write_cifar10(tmp_path / "c")
     (root / "test_batch").write_bytes(pickle.dumps({b"data": print}))
-    with pytest.raises(ValueError, match="test_batch.*refusing"):
+    with pytest.raises(ValueError, match=r"test_batch.*refusing"):
         load_cifar(root)
 
 
@@ -100,7 +100,7 @@ def test_audio_folder_logmel(tmp_path: Path) -> None:
 def test_audio_folder_bad_clip(tmp_path: Path) -> None:
     root = write_clips(tmp_path / "clips")
     (root / "low" / "clip0.wav").write_bytes(b"RIFF\x00\x00")
-    with pytest.raises(ValueError, match="clip0.wav"):
+    with pytest.raises(ValueError, match=r"clip0.wav"):
         load_audio_folder(root)
     with pytest.warns(BadFileWarning, match="skipped 1 of"):
         ds = load_audio_folder(root, skip_bad=True)
@@ -110,7 +110,7 @@ def test_audio_folder_bad_clip(tmp_path: Path) -> None:
 def test_audio_folder_empty_class(tmp_path: Path) -> None:
     root = write_clips(tmp_path / "clips")
     (root / "silent").mkdir()
-    with pytest.raises(ValueError, match="silent.*no"):
+    with pytest.raises(ValueError, match=r"silent.*no"):
         load_audio_folder(root)
 
 
@@ -161,7 +161,7 @@ def test_truncated_off_named_or_skipped(tmp_path: Path) -> None:
     root = write_modelnet(tmp_path / "mn")
     bad = root / "box" / "train" / "box_0.off"
     bad.write_text(CUBE[:60])
-    with pytest.raises(ValueError, match="box_0.off.*truncated"):
+    with pytest.raises(ValueError, match=r"box_0.off.*truncated"):
         load_modelnet(root, num_points=64)
     with pytest.warns(BadFileWarning):
         ds = load_modelnet(root, num_points=64, skip_bad=True)
@@ -191,7 +191,7 @@ def test_ts_train_test_pair(tmp_path: Path) -> None:
 
 def test_ts_bad_value_names_line(tmp_path: Path) -> None:
     (tmp_path / "Toy_TRAIN.ts").write_text(ts_text(6, bad_line=True))
-    with pytest.raises(ValueError, match="Toy_TRAIN.ts, line 15"):
+    with pytest.raises(ValueError, match=r"Toy_TRAIN.ts, line 15"):
         load_ts(tmp_path / "Toy_TRAIN.ts")
     with pytest.warns(BadFileWarning, match="skipped 1"):
         ds = load_ts(tmp_path / "Toy_TRAIN.ts", skip_bad=True, test_fraction=0.5)
@@ -234,8 +234,8 @@ def test_idx_roundtrip_and_truncation(tmp_path: Path) -> None:
     (tmp_path / "x.gz").write_bytes(gzip.compress(raw + images.tobytes()))
     assert np.array_equal(read_idx(tmp_path / "x.gz"), images)
     (tmp_path / "y.gz").write_bytes(gzip.compress(raw + images.tobytes()[:-7]))
-    with pytest.raises(ValueError, match="y.gz holds 53 data bytes"):
+    with pytest.raises(ValueError, match=r"y.gz holds 53 data bytes"):
         read_idx(tmp_path / "y.gz")
     (tmp_path / "z.gz").write_bytes(gzip.compress(raw + images.tobytes())[:20])
-    with pytest.raises(ValueError, match="z.gz"):
+    with pytest.raises(ValueError, match=r"z.gz"):
         read_idx(tmp_path / "z.gz")

@@ -13,7 +13,7 @@ def test_split_covers_everything_once_and_keeps_class_shares() -> None:
     tr, te = stratified_split(labels, test_fraction=0.2, seed=3)
     assert sorted(np.concatenate([tr, te]).tolist()) == list(range(len(labels)))
     assert np.bincount(labels[te]).tolist() == [10, 6, 2, 1]
-    tr2, te2 = stratified_split(labels, test_fraction=0.2, seed=3)
+    _, te2 = stratified_split(labels, test_fraction=0.2, seed=3)
     assert np.array_equal(te, te2)
     assert not np.array_equal(te, stratified_split(labels, test_fraction=0.2, seed=4)[1])
 
