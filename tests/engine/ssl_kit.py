@@ -1,19 +1,19 @@
-"""Small stand-ins shared by the engine and methods tests: data, encoder, views.
+"""Helpers shared by the engine and methods tests: an easy dataset, a tiny encoder, views.
 
-They satisfy the interface types (Dataset, Encoder with ``out_dim``, ViewAugmentation with
-``input_transform``/``embedding_transform``/``mixup``) while staying fast on 1-2 CPU cores.
+The encoder is a local MLP (it has ``out_dim`` like :class:`randquant.models.Encoder`) so these
+tests stay fast on 1-2 CPU cores; the views are the real ``build_views``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from randquant.data.base import Dataset, SplitData
+from randquant.augment import ViewAugmentation, build_views
+from randquant.data.base import Dataset, Layout, SplitData
 from randquant.engine import PretrainConfig
 
 SMALL_HEADS: dict[str, Any] = {"hidden_dim": 32, "proj_dim": 16}
@@ -36,27 +36,9 @@ class TinyEncoder(nn.Module):
         return out
 
 
-class Noise(nn.Module):
-    """Gaussian noise drawn from ``generator`` (a BatchAugmentation stand-in)."""
-
-    def __init__(self, sigma: float = 0.3) -> None:
-        super().__init__()
-        self.sigma = sigma
-
-    def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
-        device = generator.device if generator is not None else x.device
-        z = torch.randn(x.shape, generator=generator, device=device).to(x.device)
-        return x + self.sigma * z
-
-
-@dataclass(frozen=True)
-class Views:
-    """A ViewAugmentation stand-in."""
-
-    input_transform: nn.Module
-    embedding_transform: nn.Module | None = None
-    mixup: Any = None
-    spec: str = "noise"
+def views(spec: str = "noise:sigma=0.3", layout: Layout = "vector", **kw: Any) -> ViewAugmentation:
+    """The real view pipeline for ``spec``."""
+    return build_views(spec, layout, **kw)
 
 
 def blobs(n: int = 48, features: int = 8, classes: int = 3, seed: int = 0) -> Dataset:

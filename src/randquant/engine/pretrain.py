@@ -145,6 +145,11 @@ def pretrain(
     """
     if dataset.layout == "tokens" and cfg.augment_in_workers and views.mixup is not None:
         raise ValueError("augment_in_workers with mixup is not supported on token data")
+    if len(dataset.train) < 2:
+        raise ValueError(
+            f"dataset {dataset.name!r}: the train split has {len(dataset.train)} sample(s); "
+            "too few for pretraining (each batch needs at least 2)"
+        )
     seed_everything(derive_seed(cfg.seed, 0))
     batch = min(cfg.batch_size, len(dataset.train))
     method = build_method(

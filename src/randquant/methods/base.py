@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 #: The global batch size the base learning rates refer to (lr = base_lr * batch / 256).
 LR_REFERENCE_BATCH = 256
 #: Learning rate of the online linear classifier, per optimiser.
-CLASSIFIER_LR: dict[str, float] = {"lars": 0.1, "adamw": 1e-3}
+CLASSIFIER_LR: dict[str, float] = {"lars": 0.1, "adamw": 1e-2}
 
 
 class HParams(Protocol):
