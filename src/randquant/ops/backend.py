@@ -1,0 +1,109 @@
+"""Choice between the numba CPU kernel and the pure-torch path, and the range pass of each."""
+
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+
+import numpy as np
+import torch
+
+from randquant.ops import torch_kernel
+
+# dtypes numba reads directly; half types and bool go through torch (bool via uint8)
+NUMBA_DTYPES = frozenset(
+    {torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float32, torch.float64}
+)
+
+
+@functools.cache
+def numba_module() -> ModuleType | None:
+    """The compiled-kernel module, or None when numba is not installed."""
+    try:
+        from randquant.ops import numba_kernel
+    except ImportError:
+        return None
+    return numba_kernel
+
+
+def use_numba(x: torch.Tensor, backend: str) -> bool:
+    """Whether this call runs the numba kernel; ``ValueError`` if ``backend="numba"`` cannot."""
+    if backend == "torch":
+        return False
+    why = None
+    if x.device.type != "cpu":
+        why = f"x is on {x.device}"
+    elif x.dtype not in NUMBA_DTYPES:
+        why = f"dtype {x.dtype} is computed by torch"
+    elif x.requires_grad and torch.is_grad_enabled():
+        why = "x requires grad (the torch path keeps autograd)"
+    elif numba_module() is None:
+        why = "numba is not installed (pip install 'randquant[fast]')"
+    if why is not None and backend == "numba":
+        raise ValueError(f"backend='numba' cannot run this call: {why}")
+    return why is None
+
+
+def channel_inner(x3: torch.Tensor) -> bool:
+    """True when channels are adjacent in memory (channels_last, points ``(N, P, 3)``)."""
+    return x3.shape[1] > 1 and x3.shape[2] > 1 and abs(x3.stride(1)) < abs(x3.stride(2))
+
+
+def group_range(
+    x3: torch.Tensor, cdtype: torch.dtype, numba: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Finite min and max per group ``(B, C)`` in ``cdtype`` (NaN where none is finite).
+
+    On the CPU path torch's vectorised ``aminmax`` does the pass; only groups that hold a
+    non-finite value (rare) are redone by the masked reduction. Checking for them is a host
+    read, free on the CPU, so the device path always takes the masked reduction instead.
+    """
+    if not numba or x3.shape[2] == 0 or not x3.dtype.is_floating_point:
+        return torch_kernel.group_range(x3, cdtype)
+    lo, hi = torch.aminmax(x3.detach(), dim=-1)
+    bad = ~(torch.isfinite(lo) & torch.isfinite(hi))
+    if bool(bad.any()):
+        lo_b, hi_b = torch_kernel.group_range(x3.detach()[bad].unsqueeze(0), cdtype)
+        lo, hi = lo.to(cdtype), hi.to(cdtype)
+        lo[bad], hi[bad] = lo_b[0], hi_b[0]
+    return lo.to(cdtype), hi.to(cdtype)
+
+
+def _set_threads(kernel: ModuleType) -> None:
+    # follow torch's thread setting so `torch.set_num_threads` governs both paths
+    import numba
+
+    numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
+
+
+def apply_numba(
+    x3: torch.Tensor,
+    out3: torch.Tensor,
+    edges: torch.Tensor,
+    proxies: torch.Tensor,
+    applied: torch.Tensor,
+) -> None:
+    """Run the fused kernel from ``x3`` into ``out3`` (both ``(B, C, M)`` CPU tensors)."""
+    kernel = numba_module()
+    if kernel is None:
+        raise RuntimeError("numba is not installed (pip install 'randquant[fast]')")
+    b, c, _ = x3.shape
+    e = edges.reshape(b * c, -1).contiguous().numpy()
+    q = proxies.reshape(b * c, -1).contiguous().numpy()
+    a = applied.reshape(-1).expand(b).contiguous().numpy()
+    xn = x3.detach().numpy()
+    inner = channel_inner(x3)
+    is_int = not x3.dtype.is_floating_point
+    with kernel.LOCK:
+        _set_threads(kernel)
+        cells = min(kernel.CELLS_PER_BIN * q.shape[1], kernel.MAX_CELLS)
+        inner_pad, base, los, scales = kernel.build_tables(e, cells)
+        if is_int:
+            lo_i, hi_i = torch.aminmax(x3.detach(), dim=-1)
+            ilo = lo_i.to(torch.int64).reshape(-1).numpy()
+            ihi = hi_i.to(torch.int64).reshape(-1).numpy()
+        else:
+            ilo = ihi = np.zeros(0, dtype=np.int64)  # never read for floats
+        kernel.apply_kernel(
+            xn, out3.numpy(), inner_pad, q, a, base, los, scales, ilo, ihi, is_int, inner
+        )
