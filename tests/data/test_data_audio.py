@@ -54,7 +54,7 @@ def test_waveform_resample_and_length(tmp_path: Path) -> None:
     assert wave[8000] == pytest.approx(0.25, abs=1e-3) and wave[-1] == 0.0
     assert fix_length(np.arange(5.0), 3).tolist() == [0.0, 1.0, 2.0]
     (tmp_path / "b.wav").write_bytes(b"not audio")
-    with pytest.raises(ValueError, match="b.wav"):
+    with pytest.raises(ValueError, match=r"b\.wav"):
         load_waveform(tmp_path / "b.wav")
 
 

@@ -52,7 +52,7 @@ def test_real_slice(name: str, tmp_path: Path) -> None:
     assert 0 < len(ds.train) <= 24 and 0 < len(ds.test) <= 24
     x = torch.cat([ds.train.x, ds.test.x])
     if layout == "tokens":
-        assert ds.meta["vocab_size"] == 258 and 0 <= int(x.min()) and int(x.max()) < 258
+        assert ds.meta["vocab_size"] == 258 and int(x.min()) >= 0 and int(x.max()) < 258
     else:
         assert torch.isfinite(x).all() and x.std() > 0
     assert len(torch.unique(ds.train.y)) > 1
