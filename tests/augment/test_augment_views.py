@@ -94,3 +94,25 @@ def test_available_augmentations_lists_every_name_with_a_line() -> None:
     names = available_augmentations()
     for n in ("rq", "noise", "mask", "channel_mask", "mixup", "none", "crop", "specific"):
         assert n in names and names[n] and "\n" not in names[n]
+
+
+def test_on_tokens_noise_and_channel_mask_follow_rq_to_the_embedding() -> None:
+    v = build_views("crop+noise:sigma=0.5+rq+channel_mask", "tokens", rq_on="embedding")
+    assert [a.name for a in [v.input_transform]] == ["crop"]
+    assert isinstance(v.embedding_transform, Compose)
+    assert [a.name for a in v.embedding_transform] == ["noise", "rq", "channel_mask"]
+    emb = torch.randn(4, 9, 8)
+    assert v.embedding_transform(emb, generator=gen(0)).shape == emb.shape
+    # on float layouts only rq moves
+    v = build_views("noise+rq", "vector", rq_on="embedding")
+    assert [a.name for a in [v.input_transform]] == ["noise"]
+    with pytest.raises(ValueError, match="does not support layout 'tokens'.*--rq-on embedding"):
+        build_views("noise", "tokens")
+
+
+def test_embedding_noise_is_relative_to_each_embedding_dimension() -> None:
+    v = build_views("noise:sigma=0.2", "tokens", rq_on="embedding")
+    assert v.embedding_transform is not None
+    emb = torch.randn(64, 200, 4) * torch.tensor([0.1, 1.0, 10.0, 100.0])
+    d = v.embedding_transform(emb, generator=gen(0)) - emb
+    assert torch.allclose(d.std(dim=(0, 1)) / emb.std(dim=(0, 1)), torch.full((4,), 0.2), rtol=0.05)

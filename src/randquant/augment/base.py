@@ -53,9 +53,15 @@ class BatchAugmentation(nn.Module):
     def __init__(self, *, layout: str | None = None, **options: Any) -> None:
         super().__init__()
         if layout is not None and layout not in self.layouts:
+            hint = ""
+            if layout == "tokens" and "embedding" in self.layouts:
+                hint = (
+                    "; token ids are discrete: apply it to the embedded tokens with "
+                    "`--rq-on embedding` (rq_on='embedding')"
+                )
             raise ValueError(
                 f"augmentation {self.name!r} does not support layout {layout!r}; "
-                f"it supports {', '.join(self.layouts)}"
+                f"it supports {', '.join(self.layouts)}{hint}"
             )
         self.layout = layout
         self.options: dict[str, Any] = dict(options)

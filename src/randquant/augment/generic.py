@@ -14,6 +14,10 @@ channel_mask   zero each whole channel with probability ``p`` (0.2), keeping at 
 mixup          marker for e-Mix (:func:`randquant.augment.views.mix_batch`), not a module
 none           identity
 =============  ==========================================================================
+
+Token ids are discrete: ``rq``, ``noise`` and ``channel_mask`` on ``tokens`` data run on the
+embedded tokens ``(N, L, D)`` (layout ``embedding``, channel = embedding dimension) when the
+views are built with ``rq_on="embedding"``; otherwise they are rejected with that hint.
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ class GaussianNoise(BatchAugmentation):
     """
 
     name = "noise"
+    layouts = (*FLOAT_LAYOUTS, "embedding")
 
     def __init__(self, *, layout: str, sigma: float = 0.1, p: float = 1.0) -> None:
         super().__init__(layout=layout, sigma=sigma, p=p)
@@ -173,6 +178,7 @@ class ChannelMask(BatchAugmentation):
     """
 
     name = "channel_mask"
+    layouts = (*FLOAT_LAYOUTS, "embedding")
 
     def __init__(self, *, layout: str, p: float = 0.2) -> None:
         super().__init__(layout=layout, p=p)

@@ -17,8 +17,8 @@ from torch import Tensor
 
 from randquant.augment.base import BatchAugmentation, Compose, Identity
 from randquant.augment.draws import beta, randperm
-from randquant.augment.generic import RandQuant
 from randquant.augment.layout import DEFAULT_MODALITY
+from randquant.augment.registry import REGISTRY
 from randquant.augment.spec import build_augmentation, parse_spec
 from randquant.data.base import LAYOUTS, Layout
 
@@ -54,6 +54,18 @@ class ViewAugmentation:
     mixup: MixupConfig | None
 
 
+def _on_embedding(name: str, layout: str) -> bool:
+    """Whether ``name`` runs on the embedded tokens under ``rq_on="embedding"``.
+
+    ``rq`` always does; on token data so do the float-only parts that accept embeddings
+    (``noise``, ``channel_mask``), since token ids cannot take them.
+    """
+    if name == "rq":
+        return True
+    layouts = REGISTRY[name].layouts
+    return layout == "tokens" and "tokens" not in layouts and "embedding" in layouts
+
+
 def _one(parts: list[BatchAugmentation], layout: str) -> BatchAugmentation:
     if not parts:
         return Identity(layout=layout)
@@ -72,7 +84,8 @@ def build_views(
     ``modality`` defaults from the layout (sequence -> sensor, image -> image, points -> points,
     vector -> tabular, tokens -> text). With ``rq_on="embedding"`` every ``rq`` part leaves the
     input pipeline and becomes ``embedding_transform`` (RQ with the embedding dimension as the
-    channel). ``mixup`` parts set ``mixup``; ``none`` parts are dropped.
+    channel), in spec order; on token data ``noise`` and ``channel_mask`` go there too.
+    ``mixup`` parts set ``mixup``; ``none`` parts are dropped.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
@@ -89,8 +102,8 @@ def build_views(
             if mixup is not None:
                 raise ValueError(f"mixup appears twice in spec {spec!r}")
             mixup = MixupConfig(**part.options)
-        elif part.name == "rq" and rq_on == "embedding":
-            embedding.append(RandQuant(layout="embedding", **part.options))
+        elif rq_on == "embedding" and _on_embedding(part.name, layout):
+            embedding.append(build_augmentation(part, "embedding"))
         elif part.name != "none":
             inputs.append(build_augmentation(part, layout, modality=modality))
     return ViewAugmentation(
