@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import lightning.pytorch as pl
 import pytest
 import torch
 
@@ -17,6 +20,7 @@ from randquant.methods import BYOL, METHODS, MoCoV3, SimCLR, build_method
 from randquant.methods import byol as byol_mod
 from randquant.methods import moco_v3 as moco_mod
 from randquant.methods import simclr as simclr_mod
+from randquant.models import build_encoder
 
 torch.set_num_threads(1)
 
@@ -83,11 +87,59 @@ def test_online_classifier_learns_separable_blobs() -> None:
     cfg = quick_config(method="simclr", epochs=20, **FAST["simclr"])
     logged: list[float] = []
 
-    class Grab(__import__("lightning.pytorch", fromlist=["Callback"]).Callback):  # type: ignore[misc]
-        def on_train_epoch_end(self, trainer, module) -> None:  # type: ignore[no-untyped-def]
+    class Grab(pl.Callback):
+        def on_train_epoch_end(self, trainer: pl.Trainer, module: Any) -> None:
             logged.append(float(trainer.callback_metrics["train/online_acc"]))
 
     pretrain(
         blobs(n=64), views(), TinyEncoder(), cfg, callbacks=[Grab()], method_options=SMALL_HEADS
     )
     assert logged[-1] > 0.8, logged
+
+
+class SpyTransform(torch.nn.Module):
+    """Wraps an embedding transform and records the generator and shape of every call."""
+
+    def __init__(self, inner: torch.nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+        self.calls: list[tuple[tuple[int, ...], torch.Generator | None]] = []
+
+    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        self.calls.append((tuple(x.shape), generator))
+        out: torch.Tensor = self.inner(x, generator=generator)
+        return out
+
+
+@pytest.mark.parametrize(("name", "calls_per_step"), [("simclr", 2), ("byol", 4)])
+def test_rq_on_embedding_reaches_every_encoder_call(name: str, calls_per_step: int) -> None:
+    ds = blobs(n=32)
+    torch.manual_seed(0)
+    encoder = build_encoder("transformer", layout="vector", sample_shape=ds.sample_shape, width=16)
+    base = views("rq", rq_on="embedding")
+    spy = SpyTransform(base.embedding_transform)  # type: ignore[arg-type]
+    cfg = quick_config(method=name, epochs=1, batch_size=16)
+    result = pretrain(
+        ds, replace(base, embedding_transform=spy), encoder, cfg, method_options=SMALL_HEADS
+    )
+    assert len(spy.calls) == 2 * calls_per_step  # 2 steps per epoch
+    shape, gen = spy.calls[0]
+    assert shape[0] == 16 and len(shape) == 3  # embedded tokens (N, L, D)
+    assert isinstance(gen, torch.Generator)
+    assert torch.isfinite(torch.tensor(result.final_loss))
+
+
+def test_gradient_accumulation_and_bf16_autocast_flags_reach_the_trainer() -> None:
+    steps: list[int] = []
+
+    class Steps(pl.Callback):
+        def on_train_end(self, trainer: pl.Trainer, module: Any) -> None:
+            steps.append(trainer.global_step)
+            assert trainer.precision == "bf16-mixed"
+
+    cfg = quick_config(epochs=2, accumulate_grad_batches=2, precision="bf16-mixed")
+    result = pretrain(
+        blobs(n=64), views(), TinyEncoder(), cfg, callbacks=[Steps()], method_options=SMALL_HEADS
+    )
+    assert steps == [4]  # 4 batches per epoch, 2 epochs, one optimizer step per 2 batches
+    assert len(result.epoch_losses) == 2

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -111,6 +113,23 @@ def _build_trainer(cfg: PretrainConfig, callbacks: Sequence[Callback]) -> pl.Tra
     )
 
 
+@contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Hide Lightning's banner lines ("GPU available", tips) and a torch-internal deprecation;
+    our progress bar and log messages say what matters."""
+    names = ("lightning.pytorch", "lightning.fabric")
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+            yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def _resume_path(cfg: PretrainConfig, trainer: pl.Trainer) -> Path | None:
     if cfg.checkpoint_dir is None:
         return None
@@ -161,19 +180,21 @@ def pretrain(
         **(method_options or {}),
     )
     method.augment_on_device = not cfg.augment_in_workers
-    trainer = _build_trainer(cfg, callbacks)
-    ckpt = _resume_path(cfg, trainer)
-    start = time.perf_counter()
-    try:
-        trainer.fit(method, datamodule=_TrainData(dataset, views, cfg), ckpt_path=ckpt)
-    except (RuntimeError, torch.distributed.DistError) as err:
-        if trainer.world_size > 1 or cfg.strategy in _DDP_STRATEGIES:
-            raise RuntimeError(
-                f"distributed pretraining failed on rank {trainer.global_rank} of "
-                f"{trainer.world_size}: a rank died or did not answer within "
-                f"ddp_timeout_s={cfg.ddp_timeout_s:g}s ({type(err).__name__}: {err})"
-            ) from err
-        raise
+    with _quiet_lightning():
+        trainer = _build_trainer(cfg, callbacks)
+        ckpt = _resume_path(cfg, trainer)
+        start = time.perf_counter()
+        try:
+            trainer.fit(method, datamodule=_TrainData(dataset, views, cfg), ckpt_path=ckpt)
+        except (RuntimeError, torch.distributed.DistError) as err:
+            if trainer.world_size > 1:
+                raise RuntimeError(
+                    f"distributed pretraining failed on rank {trainer.global_rank} of "
+                    f"{trainer.world_size} ({type(err).__name__}: {err}); when a rank dies or "
+                    f"stops answering, the others give up after ddp_timeout_s="
+                    f"{cfg.ddp_timeout_s:g}s"
+                ) from err
+            raise
     seconds = time.perf_counter() - start
     losses = tuple(method.epoch_losses)
     if not losses and "train/epoch_loss" in trainer.callback_metrics:
