@@ -106,7 +106,7 @@ def test_on_tokens_noise_and_channel_mask_follow_rq_to_the_embedding() -> None:
     # on float layouts only rq moves
     v = build_views("noise+rq", "vector", rq_on="embedding")
     assert [a.name for a in [v.input_transform]] == ["noise"]
-    with pytest.raises(ValueError, match="does not support layout 'tokens'.*--rq-on embedding"):
+    with pytest.raises(ValueError, match=r"does not support layout 'tokens'.*--rq-on embedding"):
         build_views("noise", "tokens")
 
 
