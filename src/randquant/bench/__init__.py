@@ -1,0 +1,1 @@
+"""Benchmarks: the op's speed and memory, and the accuracy suite."""

@@ -1,0 +1,1 @@
+"""Pictures: RQ at several bin counts, galleries of augmented samples, benchmark plots."""
