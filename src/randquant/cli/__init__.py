@@ -13,10 +13,10 @@ app = typer.Typer(
 
 # Each area registers its commands here, one line each.
 from randquant.cli import augment as _augment  # noqa: E402, F401  (randquant augment ...)
-from randquant.cli import train as _train  # noqa: E402, F401  (pretrain, probe, compare)
 from randquant.cli import bench as _bench  # noqa: E402, F401  (randquant bench ...)
-from randquant.cli import show as _show  # noqa: E402, F401  (randquant show)
 from randquant.cli import data as _data  # noqa: E402, F401  (randquant data ...)
+from randquant.cli import show as _show  # noqa: E402, F401  (randquant show)
+from randquant.cli import train as _train  # noqa: E402, F401  (pretrain, probe, compare)
 
 
 def main() -> None:
