@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -99,11 +100,21 @@ class BatchAugmentation(nn.Module):
             )
 
     def to_spec(self) -> str:
-        """The spec string that rebuilds this augmentation, e.g. ``noise:sigma=0.2``."""
-        if not self.options:
+        """The spec string that rebuilds this augmentation, e.g. ``noise:sigma=0.2``.
+
+        Options equal to their defaults are left out.
+        """
+        params = inspect.signature(type(self).__init__).parameters
+        changed = {
+            k: v
+            for k, v in self.options.items()
+            if k not in params
+            or params[k].default is inspect.Parameter.empty
+            or params[k].default != v
+        }
+        if not changed:
             return self.name
-        opts = ",".join(f"{k}={_fmt(v)}" for k, v in self.options.items())
-        return f"{self.name}:{opts}"
+        return self.name + ":" + ",".join(f"{k}={_fmt(v)}" for k, v in changed.items())
 
     def extra_repr(self) -> str:
         parts = [f"layout={self.layout!r}"] if self.layout is not None else []
@@ -112,6 +123,8 @@ class BatchAugmentation(nn.Module):
 
 
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "none"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

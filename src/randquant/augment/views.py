@@ -2,7 +2,7 @@
 
 >>> views = build_views("crop+rq:bins=16", "sequence")
 >>> views.input_transform.to_spec()
-'crop+rq:bins=16,p=1.0,spacing=random,proxy=random'
+'crop+rq:bins=16'
 >>> build_views("rq", "tokens", rq_on="embedding").embedding_transform is not None
 True
 """
