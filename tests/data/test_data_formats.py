@@ -239,3 +239,52 @@ def test_idx_roundtrip_and_truncation(tmp_path: Path) -> None:
     (tmp_path / "z.gz").write_bytes(gzip.compress(raw + images.tobytes())[:20])
     with pytest.raises(ValueError, match=r"z.gz"):
         read_idx(tmp_path / "z.gz")
+
+
+# --- format detection --------------------------------------------------------------------------
+def test_detect_and_load_each_format(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from randquant.data.formats import detect_format, load_format
+
+    cifar = write_cifar10(tmp_path / "cifar")
+    clips = write_clips(tmp_path / "clips")
+    meshes = write_modelnet(tmp_path / "mn")
+    (tmp_path / "Toy_TRAIN.ts").write_text(ts_text(6))
+    (tmp_path / "t.csv").write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(10)))
+    for cls in ("red", "blue"):
+        (tmp_path / "img" / cls).mkdir(parents=True)
+        for i in range(3):
+            Image.new("RGB", (8, 8), cls).save(tmp_path / "img" / cls / f"{i}.png")
+    cases = {
+        cifar: "cifar",
+        clips: "audio_folder",
+        meshes: "modelnet",
+        tmp_path / "Toy_TRAIN.ts": "ts",
+        tmp_path / "t.csv": "csv",
+        tmp_path / "img": "image_folder",
+    }
+    for path, fmt in cases.items():
+        assert detect_format(path) == fmt
+    assert load_format(meshes, num_points=32).layout == "points"
+    assert load_format(tmp_path / "t.csv", label_column="y").layout == "vector"
+    assert load_format(tmp_path / "img").sample_shape == (3, 8, 8)
+    with pytest.raises(ValueError, match="label_column"):
+        load_format(tmp_path / "t.csv")
+    (tmp_path / "notes.txt").write_text("hi")
+    with pytest.raises(ValueError, match=r"notes\.txt: unknown file format"):
+        detect_format(tmp_path / "notes.txt")
+
+
+def test_truncated_png_in_a_named_source_is_named(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from randquant.data.tuxpaint import picture_to_array
+
+    Image.new("RGBA", (20, 10), (255, 0, 0, 128)).save(tmp_path / "ok.png")
+    x = picture_to_array(tmp_path / "ok.png", 8)
+    assert x.shape == (3, 8, 8) and x[:, 0, 0].tolist() == [1.0, 1.0, 1.0]  # padded with white
+    raw = (tmp_path / "ok.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ValueError, match=r"cut\.png"):
+        picture_to_array(tmp_path / "cut.png", 8)
