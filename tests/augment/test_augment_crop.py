@@ -99,3 +99,10 @@ def test_crop_rejects_vectors_and_bad_scales() -> None:
         RandomCrop(layout="vector")
     with pytest.raises(ValueError, match=r"scale_min=0\.9, scale_max=0\.5"):
         RandomCrop(layout="image", scale_min=0.9, scale_max=0.5)
+
+
+def test_image_box_aspect_ratio_is_in_pixels_for_wide_images() -> None:
+    boxes = sample_image_boxes(2000, (0.1, 0.3), gen(0), torch.zeros(1), aspect=2.0)
+    w, h = boxes[:, 2], boxes[:, 3]
+    pixel_ratio = (w * 2.0) / h  # (w * W) / (h * H) with W = 2H
+    assert pixel_ratio.min() >= 0.75 - 1e-5 and pixel_ratio.max() <= 4 / 3 + 1e-5

@@ -41,17 +41,18 @@ def sample_image_boxes(
     generator: torch.Generator | None,
     like: Tensor,
     ratio: tuple[float, float] = _LOG_RATIO,
+    aspect: float = 1.0,
 ) -> Tensor:
     """Random-resized-crop boxes ``(N, 4)`` as ``(cx, cy, w, h)`` for :func:`resized_crop_2d`.
 
-    Area fraction ``~ U[scale]``, log aspect ratio ``~ U[ratio]``; a side that would exceed the
-    image is clipped to it (instead of torchvision's rejection loop), the box then lies fully
-    inside the image at a uniform position.
+    Area fraction ``~ U[scale]``; log aspect ratio ``~ U[ratio]``, in pixels of an image whose
+    width/height is ``aspect``. A side that would exceed the image is clipped to it (instead
+    of torchvision's rejection loop); the box lies inside the image at a uniform position.
     """
     area = uniform((n,), generator, like, *scale)
     log_r = uniform((n,), generator, like, *ratio)
-    w = torch.sqrt(area * torch.exp(log_r)).clamp(max=1.0)
-    h = torch.sqrt(area / torch.exp(log_r)).clamp(max=1.0)
+    w = torch.sqrt(area * torch.exp(log_r) / aspect).clamp(max=1.0)
+    h = torch.sqrt(area / torch.exp(log_r) * aspect).clamp(max=1.0)
     cx = (uniform((n,), generator, like) * 2.0 - 1.0) * (1.0 - w)
     cy = (uniform((n,), generator, like) * 2.0 - 1.0) * (1.0 - h)
     return torch.stack([cx, cy, w, h], dim=1)
@@ -85,7 +86,8 @@ class RandomCrop(BatchAugmentation):
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         if self.layout == "image":
-            boxes = sample_image_boxes(x.shape[0], self.scale, generator, x)
+            aspect = x.shape[3] / x.shape[2]
+            boxes = sample_image_boxes(x.shape[0], self.scale, generator, x, aspect=aspect)
             return resized_crop_2d(x.float(), boxes.float())
         if self.layout == "sequence":
             return self._crop_sequence(x.float(), generator)

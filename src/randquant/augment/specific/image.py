@@ -52,7 +52,8 @@ class ImageResizedCrop(BatchAugmentation):
         self.scale = (scale_min, scale_max)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
-        boxes = sample_image_boxes(x.shape[0], self.scale, generator, x)
+        aspect = x.shape[3] / x.shape[2]
+        boxes = sample_image_boxes(x.shape[0], self.scale, generator, x, aspect=aspect)
         return resized_crop_2d(x.float(), boxes.float())
 
 
