@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 from aug_batches import LAYOUT_SHAPES, gen, make_batch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from randquant.augment import REGISTRY, build_views
 from randquant.augment.layout import DEFAULT_MODALITY
@@ -103,3 +105,31 @@ def test_views_of_one_batch_differ_when_the_generator_advances() -> None:
     g = gen(0)
     x = make_batch("sequence")
     assert not torch.equal(aug(x, generator=g), aug(x, generator=g))
+
+
+_SMALL = {
+    "sequence": st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 9)),
+    "image": st.tuples(
+        st.integers(1, 3), st.sampled_from([1, 3]), st.integers(1, 9), st.integers(1, 9)
+    ),
+    "points": st.tuples(st.integers(1, 3), st.integers(1, 9), st.just(3)),
+    "vector": st.tuples(st.integers(1, 3), st.integers(1, 9)),
+    "tokens": st.tuples(st.integers(1, 3), st.integers(1, 9)),
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(CASES), st.data())
+def test_tiny_and_odd_shapes_keep_the_contract(
+    case: tuple[str, str, str], data: st.DataObject
+) -> None:
+    name, layout, modality = case
+    shape = data.draw(_SMALL[layout])
+    g = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31)))
+    x = torch.randint(0, 5, shape) if layout == "tokens" else torch.randn(shape, generator=g)
+    aug = build_views(name, layout, modality=modality).input_transform  # type: ignore[arg-type]
+    y = aug(x, generator=gen(0))
+    assert y.shape == x.shape and y.dtype == x.dtype
+    assert torch.equal(y, aug(x, generator=gen(0)))
+    if layout != "tokens":
+        assert torch.isfinite(y).all()
