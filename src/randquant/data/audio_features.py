@@ -115,6 +115,16 @@ class LogMelSpectrogram(nn.Module):
         )
 
 
+def audio_meta(fe: LogMelSpectrogram, seconds: float) -> dict[str, float | int]:
+    """The front-end facts an audio dataset records in ``Dataset.meta``."""
+    return {
+        "sample_rate": fe.sample_rate,
+        "n_mels": fe.n_mels,
+        "hop_length": fe.hop_length,
+        "seconds": seconds,
+    }
+
+
 def fix_length(wave: np.ndarray, num_samples: int) -> np.ndarray:
     """Crop ``wave`` to its first ``num_samples`` samples or pad it with zeros."""
     if len(wave) >= num_samples:

@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from typing import Any
 import torch
 
 from randquant.data.base import Dataset, SplitData
+from randquant.io import write_bytes_atomic
 
 CACHE_ENV = "RANDQUANT_CACHE"
 CACHE_FORMAT = 1
@@ -58,21 +58,6 @@ def stat_fingerprint(paths: Iterable[Path]) -> str:
         st = p.stat()
         h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dataset_to_bytes(ds: Dataset) -> bytes:
@@ -201,7 +186,7 @@ class DatasetCache:
         """Write ``ds`` and its manifest atomically; return the data file's path."""
         data, man_path = self.paths(key)
         raw = dataset_to_bytes(ds)
-        atomic_write_bytes(data, raw)
+        write_bytes_atomic(data, raw)
         manifest = {
             "format": CACHE_FORMAT,
             "key": key,
@@ -217,5 +202,5 @@ class DatasetCache:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **(extra or {}),
         }
-        atomic_write_bytes(man_path, (json.dumps(manifest, indent=2) + "\n").encode())
+        write_bytes_atomic(man_path, (json.dumps(manifest, indent=2) + "\n").encode())
         return data

@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from randquant.data.audio_features import LogMelSpectrogram, load_waveform, waves_to_logmel
+from randquant.data.audio_features import (
+    LogMelSpectrogram,
+    audio_meta,
+    load_waveform,
+    waves_to_logmel,
+)
 from randquant.data.sources import Advance, Source, SourceIndex
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -88,13 +93,7 @@ class EspeakDigits(Source):
         return waves_to_logmel(waves, fe)
 
     def meta(self) -> dict[str, Any]:
-        return {
-            **super().meta(),
-            "sample_rate": 16000,
-            "n_mels": 64,
-            "hop_length": 256,
-            "seconds": CLIP_SECONDS,
-        }
+        return {**super().meta(), **audio_meta(LogMelSpectrogram(), CLIP_SECONDS)}
 
 
 SOURCES = (EspeakDigits,)

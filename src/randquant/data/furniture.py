@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from randquant.data.sources import Advance, Source, SourceIndex
+from randquant.data.sources import Advance, Source, SourceIndex, index_by_key
 
 FURNITURE_DIR = Path("/usr/share/sweethome3d/furniture")
 NUM_POINTS = 1024
@@ -116,12 +115,8 @@ class Furniture(Source):
 
     def index(self) -> SourceIndex:
         entries = [(f, m, c, r) for f in self.source_files() for m, c, r in catalog_models(f)]
-        counts = Counter(c for _, _, c, _ in entries)
-        names = tuple(sorted(c for c, n in counts.items() if c and n >= self.min_per_class))
-        keep = [e for e in entries if e[2] in names]
-        labels = np.array([names.index(c) for _, _, c, _ in keep], dtype=np.int64)
-        items = [(f, m, r) for f, m, _, r in keep]
-        return SourceIndex(items, labels, names)
+        items = [(f, m, r) for f, m, _, r in entries]
+        return index_by_key(items, [c for _, _, c, _ in entries], min_count=self.min_per_class)
 
     def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
         out = np.zeros((len(items), NUM_POINTS, 3), dtype=np.float32)

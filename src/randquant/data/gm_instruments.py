@@ -20,6 +20,7 @@ import torch
 
 from randquant.data.audio_features import (
     LogMelSpectrogram,
+    audio_meta,
     fix_length,
     load_waveform,
     waves_to_logmel,
@@ -98,13 +99,7 @@ class GMInstruments(Source):
         return waves_to_logmel(waves, LogMelSpectrogram(sample_rate=SAMPLE_RATE))
 
     def meta(self) -> dict[str, Any]:
-        return {
-            **super().meta(),
-            "sample_rate": SAMPLE_RATE,
-            "n_mels": 64,
-            "hop_length": 256,
-            "seconds": CLIP_SECONDS,
-        }
+        return {**super().meta(), **audio_meta(LogMelSpectrogram(), CLIP_SECONDS)}
 
 
 SOURCES = (GMInstruments,)

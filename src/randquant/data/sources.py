@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import shutil
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,21 @@ class Source(ABC):
     def meta(self) -> dict[str, Any]:
         """Facts stored in ``Dataset.meta`` (always holds ``"modality"``)."""
         return {"modality": self.modality, "source": self.package}
+
+
+def index_by_key(
+    items: Sequence[Any], keys: Sequence[str], *, min_count: int = 1, **extra: Any
+) -> SourceIndex:
+    """Label ``items`` by their string ``keys``, dropping keys seen fewer than ``min_count`` times.
+
+    Class names are the kept keys, sorted. ``extra`` goes to :class:`SourceIndex`.
+    """
+    counts = Counter(keys)
+    names = tuple(sorted(k for k, n in counts.items() if k and n >= min_count))
+    code = {k: i for i, k in enumerate(names)}
+    keep = [i for i, k in enumerate(keys) if k in code]
+    labels = np.array([code[keys[i]] for i in keep], dtype=np.int64)
+    return SourceIndex([items[i] for i in keep], labels, names, **extra)
 
 
 def files_under(root: Path, pattern: str) -> list[Path]:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from randquant.data.audio_features import LogMelSpectrogram, load_waveform, waves_to_logmel
-from randquant.data.sources import Advance, Source, SourceIndex, files_under
+from randquant.data.audio_features import (
+    LogMelSpectrogram,
+    audio_meta,
+    load_waveform,
+    waves_to_logmel,
+)
+from randquant.data.sources import Advance, Source, SourceIndex, files_under, index_by_key
 
 STAMPS_DIR = Path("/usr/share/tuxpaint/stamps")
 _LANG = re.compile(r"_desc_([a-z]{2,3})\.ogg$")
@@ -75,11 +79,7 @@ class TuxpaintStamps(_Stamps):
     def index(self) -> SourceIndex:
         files = self.source_files()
         theme = [p.relative_to(self.root).parts[0] for p in files]
-        counts = Counter(theme)
-        names = tuple(sorted(t for t, n in counts.items() if n >= self.min_per_class))
-        keep = [i for i, t in enumerate(theme) if t in names]
-        labels = np.array([names.index(theme[i]) for i in keep], dtype=np.int64)
-        return SourceIndex([files[i] for i in keep], labels, names)
+        return index_by_key(files, theme, min_count=self.min_per_class)
 
     def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
         out = []
@@ -109,12 +109,8 @@ class TuxpaintSpeech(_Stamps):
 
     def index(self) -> SourceIndex:
         files = self.source_files()
-        lang = [m.group(1) for p in files if (m := _LANG.search(p.name))]
-        counts = Counter(lang)
-        names = tuple(sorted(code for code, n in counts.items() if n >= self.min_per_class))
-        keep = [i for i, code in enumerate(lang) if code in names]
-        labels = np.array([names.index(lang[i]) for i in keep], dtype=np.int64)
-        return SourceIndex([files[i] for i in keep], labels, names)
+        lang = [m.group(1) if (m := _LANG.search(p.name)) else "" for p in files]
+        return index_by_key(files, lang, min_count=self.min_per_class)
 
     def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
         fe = LogMelSpectrogram()
@@ -127,13 +123,7 @@ class TuxpaintSpeech(_Stamps):
         return waves_to_logmel(waves, fe)
 
     def meta(self) -> dict[str, Any]:
-        return {
-            **super().meta(),
-            "sample_rate": 16000,
-            "n_mels": 64,
-            "hop_length": 256,
-            "seconds": self.duration,
-        }
+        return {**super().meta(), **audio_meta(LogMelSpectrogram(), self.duration)}
 
 
 SOURCES = (TuxpaintStamps, TuxpaintSpeech)
