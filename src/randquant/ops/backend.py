@@ -97,13 +97,11 @@ def apply_numba(
     with kernel.LOCK:
         _set_threads(kernel)
         cells = min(kernel.CELLS_PER_BIN * q.shape[1], kernel.MAX_CELLS)
-        inner_pad, base, los, scales = kernel.build_tables(e, cells)
+        tables = kernel.build_tables(e, q, cells)
         if is_int:
             lo_i, hi_i = torch.aminmax(x3.detach(), dim=-1)
             ilo = lo_i.to(torch.int64).reshape(-1).numpy()
             ihi = hi_i.to(torch.int64).reshape(-1).numpy()
         else:
             ilo = ihi = np.zeros(0, dtype=np.int64)  # never read for floats
-        kernel.apply_kernel(
-            xn, out3.numpy(), inner_pad, q, a, base, los, scales, ilo, ihi, is_int, inner
-        )
+        kernel.apply_kernel(xn, out3.numpy(), tables, q, a, ilo, ihi, is_int, inner)

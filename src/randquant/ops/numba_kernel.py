@@ -20,7 +20,7 @@ from numba import njit, prange
 
 CELLS_PER_BIN = 64
 MAX_CELLS = 4096
-_TILE = 65536
+_TILE = 16384
 # numba's fallback threading layer aborts when two Python threads enter a parallel region at once
 LOCK = threading.Lock()
 
@@ -37,59 +37,66 @@ def _cell(t: Any, lo: Any, scale: Any, top: Any) -> int:
 
 
 @njit(cache=True)
-def build_tables(edges: Any, cells: int) -> tuple[Any, Any, Any, Any]:
-    """Per group (rows of ``edges``, compute dtype): the inner edges followed by ``+inf``
-    ``(G, nb)``, cell bases ``(G, cells)``, and the ``lo``/``scale`` of the cell function."""
+def build_tables(edges: Any, proxies: Any, cells: int) -> tuple[Any, ...]:
+    """Lookup tables per group (rows of ``edges``/``proxies``, compute dtype).
+
+    Returns ``inner`` (the inner edges then ``+inf``, ``(G, nb)``), ``base`` (``(G, cells)``),
+    ``fast`` (``(G, cells, 3)``: per cell the first edge at or after it and the proxies on each
+    side of that edge), ``most`` (the largest number of edges in one cell, per group), and the
+    ``lo``/``scale`` of the cell function.
+    """
     g_count, n1 = edges.shape
-    inner = np.full((g_count, n1 - 1), np.inf, dtype=edges.dtype)
+    nb = n1 - 1
+    inner = np.full((g_count, nb), np.inf, dtype=edges.dtype)
     base = np.zeros((g_count, cells), dtype=np.int32)
+    fast = np.zeros((g_count, cells, 3), dtype=edges.dtype)
+    most = np.zeros(g_count, dtype=np.int64)
     los = np.zeros(g_count, dtype=edges.dtype)
     scales = np.zeros(g_count, dtype=edges.dtype)
     top = edges.dtype.type(cells - 1)
     for g in range(g_count):
-        for i in range(1, n1 - 1):
+        for i in range(1, nb):
             inner[g, i - 1] = edges[g, i]
         lo = edges[g, 0]
-        width = edges[g, n1 - 1] - lo
-        if not (math.isfinite(lo) and math.isfinite(width) and width > 0):
-            continue  # constant or all-non-finite group: cell 0 and the scan do all the work
-        scale = edges.dtype.type(cells) / width
-        los[g] = lo
-        scales[g] = scale
-        counts = np.zeros(cells + 1, dtype=np.int32)
-        for i in range(1, n1 - 1):
-            counts[_cell(edges[g, i], lo, scale, top) + 1] += 1
-        acc = 0
+        width = edges[g, nb] - lo
+        if math.isfinite(lo) and math.isfinite(width) and width > 0:
+            scale = edges.dtype.type(cells) / width
+            los[g] = lo
+            scales[g] = scale
+            counts = np.zeros(cells + 1, dtype=np.int32)
+            for i in range(1, nb):
+                counts[_cell(edges[g, i], lo, scale, top) + 1] += 1
+            acc = 0
+            for c in range(cells):
+                acc += counts[c]
+                base[g, c] = acc
+                most[g] = max(most[g], counts[c + 1])
+        else:
+            most[g] = nb - 1  # constant or all-non-finite group: cell 0 holds every edge
         for c in range(cells):
-            acc += counts[c]
-            base[g, c] = acc
-    return inner, base, los, scales
+            k = base[g, c]
+            fast[g, c, 0] = inner[g, k]
+            fast[g, c, 1] = proxies[g, k]
+            fast[g, c, 2] = proxies[g, min(k + 1, nb - 1)]
+    return inner, base, fast, most, los, scales
 
 
 @njit(cache=True, inline="always")
-def _quantize(
-    v: Any,
-    out: Any,
-    i: int,
-    inner: Any,
-    proxies: Any,
-    base: Any,
-    lo: Any,
-    scale: Any,
-    top: Any,
-    ilo: int,
-    ihi: int,
-    is_int: bool,
-) -> None:
-    """Write the quantized ``v`` to ``out[i]`` (one group's tables)."""
-    if not math.isfinite(v):
-        out[i] = v
-        return
-    vc = inner.dtype.type(v)
-    k = base[_cell(vc, lo, scale, top)]
-    while inner[k] <= vc:  # the +inf sentinel ends the scan
+def _proxy_of(vc: Any, g: int, inner: Any, proxies: Any, base: Any, fast: Any, most: Any,
+              lo: Any, scale: Any, top: Any) -> Any:
+    """The proxy of ``vc``'s bin in group ``g`` (exact)."""
+    c = _cell(vc, lo, scale, top)
+    if most[g] <= 1:
+        # at most one edge per cell: one comparison with the cell's next edge decides
+        return fast[g, c, 2] if vc >= fast[g, c, 0] else fast[g, c, 1]
+    k = base[g, c]
+    while inner[g, k] <= vc:  # the +inf sentinel ends the scan
         k += 1
-    q = proxies[k]
+    return proxies[g, k]
+
+
+@njit(cache=True, inline="always")
+def _write(v: Any, q: Any, out: Any, i: int, ilo: int, ihi: int, is_int: bool) -> None:
     if is_int:
         r = np.rint(q)
         if r >= ihi:
@@ -99,25 +106,14 @@ def _quantize(
         else:
             out[i] = np.int64(r)
     else:
-        out[i] = q
+        out[i] = q if math.isfinite(v) else v
 
 
 @njit(parallel=True, cache=True)
-def apply_kernel(
-    x: Any,
-    out: Any,
-    inner: Any,
-    proxies: Any,
-    applied: Any,
-    base: Any,
-    los: Any,
-    scales: Any,
-    ilo: Any,
-    ihi: Any,
-    is_int: bool,
-    channel_inner: bool,
-) -> None:
-    """Quantize ``x`` ``(B, C, M)`` into ``out``; tables flattened to ``(B * C, ...)``."""
+def apply_kernel(x: Any, out: Any, tables: tuple[Any, ...], proxies: Any, applied: Any,
+                 ilo: Any, ihi: Any, is_int: bool, channel_inner: bool) -> None:
+    """Quantize ``x`` ``(B, C, M)`` into ``out``; ``tables`` from :func:`build_tables`."""
+    inner, base, fast, most, los, scales = tables
     n_b, n_c, n_m = x.shape
     tiles = (n_m + _TILE - 1) // _TILE
     top = inner.dtype.type(base.shape[1] - 1)
@@ -125,43 +121,21 @@ def apply_kernel(
     for t in prange(units):
         m0 = (t % tiles) * _TILE
         m1 = min(n_m, m0 + _TILE)
-        if channel_inner:
-            b = t // tiles
-            for m in range(m0, m1):
-                for c in range(n_c):
-                    g = b * n_c + c
-                    if applied[b]:
-                        _quantize(
-                            x[b, c, m],
-                            out[b, c],
-                            m,
-                            inner[g],
-                            proxies[g],
-                            base[g],
-                            los[g],
-                            scales[g],
-                            top,
-                            ilo[g] if is_int else 0,
-                            ihi[g] if is_int else 0,
-                            is_int,
-                        )
-                    else:
-                        out[b, c, m] = x[b, c, m]
-        else:
-            g = t // tiles
-            b = g // n_c
-            c = g % n_c
+        b = t // tiles if channel_inner else t // tiles // n_c
+        c_range = range(n_c) if channel_inner else range((t // tiles) % n_c, (t // tiles) % n_c + 1)
+        for c in c_range:
+            g = b * n_c + c
             xr = x[b, c]
             orow = out[b, c]
             if not applied[b]:
                 for m in range(m0, m1):
                     orow[m] = xr[m]
                 continue
-            inner_g, prox_g, base_g = inner[g], proxies[g], base[g]
             lo, scale = los[g], scales[g]
             lo_i = ilo[g] if is_int else 0
             hi_i = ihi[g] if is_int else 0
             for m in range(m0, m1):
-                _quantize(
-                    xr[m], orow, m, inner_g, prox_g, base_g, lo, scale, top, lo_i, hi_i, is_int
-                )
+                v = xr[m]
+                vc = inner.dtype.type(v)
+                q = _proxy_of(vc, g, inner, proxies, base, fast, most, lo, scale, top)
+                _write(v, q, orow, m, lo_i, hi_i, is_int)
