@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ssl_kit import SMALL_HEADS, TinyEncoder, blobs, quick_config, views
 
-from randquant.engine import checkpoint as ckpt_mod
 from randquant.engine import pretrain
 
 EPOCHS = 4
@@ -45,19 +44,18 @@ class KillMidEpoch(pl.Callback):
 
 
 def kill_on_second_write() -> None:
-    real_save = torch.save
-    writes = []
+    """At the second checkpoint's fsync, cut the temp file short and die before the rename."""
+    real_fsync = os.fsync
+    calls = []
 
-    def save(obj: Any, fh: Any) -> None:
-        writes.append(1)
-        if len(writes) == 2:
-            real_save(obj, fh)
-            fh.truncate(64)
-            fh.flush()
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            os.ftruncate(fd, 64)
             os.kill(os.getpid(), signal.SIGKILL)
-        real_save(obj, fh)
+        real_fsync(fd)
 
-    ckpt_mod.torch.save = save  # type: ignore[attr-defined]
+    os.fsync = fsync
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(
     assert len(saved["randquant_epoch_losses"]) == epochs_saved
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "last.ckpt"]
     assert len(leftovers) == (mode == "mid-write")  # a killed write leaves only its temp file
-    assert all(name.startswith(".last.ckpt.tmp-") for name in leftovers)
+    assert all(n.startswith(".last.ckpt.") and n.endswith(".tmp") for n in leftovers)
     resumed = run(tmp_path, resume=True)
     assert [p.name for p in tmp_path.iterdir()] == ["last.ckpt"]  # the stray temp is gone
     losses, weights = straight

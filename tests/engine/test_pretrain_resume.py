@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,6 @@ from ssl_kit import SMALL_HEADS, TinyEncoder, blobs, quick_config, same_state, s
 
 from randquant.data.base import SplitData
 from randquant.engine import PretrainConfig, PretrainResult, pretrain
-from randquant.engine import checkpoint as ckpt_mod
 
 torch.set_num_threads(1)
 
@@ -85,14 +85,12 @@ def test_a_failed_write_never_replaces_last_ckpt(
 ) -> None:
     run(quick_config(epochs=1, checkpoint_dir=tmp_path))
     good = (tmp_path / "last.ckpt").read_bytes()
-    real_save = torch.save
 
-    def half_then_die(obj: Any, fh: Any) -> None:
-        real_save(obj, fh)
-        fh.truncate(100)  # a partial file ...
-        raise OSError("disk full")  # ... and the writer dies
+    def half_then_die(fd: int) -> None:
+        os.ftruncate(fd, 100)  # a partial temp file ...
+        raise OSError("disk full")  # ... and the write fails before the rename
 
-    monkeypatch.setattr(ckpt_mod.torch, "save", half_then_die)
+    monkeypatch.setattr(os, "fsync", half_then_die)
     with pytest.raises(OSError, match="disk full"):
         run(quick_config(epochs=2, checkpoint_dir=tmp_path))
     assert (tmp_path / "last.ckpt").read_bytes() == good
@@ -100,7 +98,7 @@ def test_a_failed_write_never_replaces_last_ckpt(
 
 
 def test_stale_temp_is_removed_and_corrupt_checkpoint_is_named(tmp_path: Path) -> None:
-    stray = tmp_path / ".last.ckpt.tmp-99999"
+    stray = tmp_path / ".last.ckpt.k1ll3d.tmp"
     tmp_path.mkdir(exist_ok=True)
     stray.write_bytes(b"partial")
     run(quick_config(epochs=1, checkpoint_dir=tmp_path))

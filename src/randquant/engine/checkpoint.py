@@ -1,7 +1,8 @@
 """Atomic checkpoints: written to a temporary name in the same folder, then renamed.
 
-A process killed mid-write leaves at most a stray ``.NAME.tmp-PID`` file, never a truncated
-``last.ckpt``. :class:`LastCheckpoint` saves ``last.ckpt`` at the end of every epoch.
+A process killed mid-write leaves at most a stray ``.NAME.*.tmp`` file (see
+:func:`randquant.io.write_bytes_atomic`), never a truncated ``last.ckpt``.
+:class:`LastCheckpoint` saves ``last.ckpt`` at the end of every epoch.
 
 Example::
 
@@ -15,7 +16,7 @@ Example::
 
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 from typing import Any
 
@@ -24,35 +25,23 @@ import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.pytorch.callbacks import Checkpoint
 
+from randquant.io import write_bytes_atomic
+
 LAST_CHECKPOINT = "last.ckpt"
-
-
-def temp_path(path: Path) -> Path:
-    """The temporary name ``path`` is written under before the rename."""
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
 def atomic_torch_save(obj: Any, path: Path) -> None:
     """``torch.save(obj, path)`` through a temporary file, fsync and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(path)
-    try:
-        with open(tmp, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_bytes_atomic(path, buffer.getvalue())
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
-    """Delete temporary checkpoint files left by killed processes; return what was removed."""
+def remove_stale_temps(folder: Path, name: str = LAST_CHECKPOINT) -> list[Path]:
+    """Delete the temporary files of ``name`` left by killed writers; return what was removed."""
     removed = []
     if folder.is_dir():
-        for stray in folder.glob(".*.tmp-*"):
+        for stray in folder.glob(f".{name}.*.tmp"):
             stray.unlink(missing_ok=True)
             removed.append(stray)
     return removed
