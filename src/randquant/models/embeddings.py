@@ -12,12 +12,17 @@ sequence   frames: ``Conv1d(C, D, p, stride=p)`` = a linear map over channels of
 points     point groups: farthest-point-sampled centres, their k nearest points, a per-point
            linear MLP on offsets max-pooled per group; position = MLP(centre xyz)
 vector     per-feature linear (DABS tabular): ``token_f = x_f * w_f + b_f``; ``b_f`` is the
-           feature's identity, so no extra position
+           feature's identity and is returned as its position (added after the transform)
 tokens     ``nn.Embedding`` (id 0 = padding, masked in attention), learned positions
 =========  ===============================================================================
 
 Positions are returned apart from the content so that ``embedding_transform`` (RQ on
 embeddings) perturbs what a token says, not where it sits.
+
+Scale: learned positions start at std 0.2 (ViT uses 0.02), comparable to the content (~0.5 per
+element from the default conv init; token embeddings start at std 0.5). With 0.02 the position
+is lost in the first LayerNorm next to the content: ShED on frames of a ramp signal stayed at
+chance for 200 steps, while at 0.2 it reached 98 % balanced accuracy (width 32, AdamW 1e-3).
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ from torch import Tensor, nn
 from randquant.models.base import check_float_input, shape_error
 
 ENCODER = "transformer"
+#: Initial std of learned positions and token embeddings (see the module docstring).
+POS_STD = 0.2
+TOKEN_STD = 0.5
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,8 @@ class Embedded:
 
 
 def learned_positions(num: int, dim: int) -> nn.Parameter:
-    """A ``(1, num, dim)`` learned positional table, ViT initialisation (std 0.02)."""
-    return nn.Parameter(nn.init.trunc_normal_(torch.zeros(1, num, dim), std=0.02))
+    """A ``(1, num, dim)`` learned positional table, truncated normal with std ``POS_STD``."""
+    return nn.Parameter(nn.init.trunc_normal_(torch.zeros(1, num, dim), std=POS_STD))
 
 
 class TokenEmbedding(nn.Module):
@@ -115,6 +123,8 @@ class VocabEmbedding(TokenEmbedding):
         super().__init__()
         self.vocab_size, self.num_positions = vocab_size, length
         self.embed = nn.Embedding(vocab_size, dim, padding_idx=0)
+        with torch.no_grad():
+            self.embed.weight.normal_(0.0, TOKEN_STD).select(0, 0).zero_()
         self.pos = learned_positions(length, dim)
 
     def check_input(self, x: Tensor) -> None:
@@ -131,20 +141,24 @@ class VocabEmbedding(TokenEmbedding):
 
 
 class FeatureEmbedding(TokenEmbedding):
-    """Flat vectors ``(N, F)``: feature ``f`` becomes the token ``x_f * w_f + b_f``."""
+    """Flat vectors ``(N, F)``: feature ``f`` becomes the token ``x_f * w_f + b_f``.
+
+    ``x_f * w_f`` is the content and ``b_f`` the position: an embedding transform perturbs the
+    values, and a token moved to another slot (ShED) no longer matches that slot's ``b_f``.
+    """
 
     def __init__(self, *, num_features: int, dim: int):
         super().__init__()
         self.num_positions = num_features
         self.weight = nn.Parameter(torch.randn(num_features, dim) / math.sqrt(dim))
-        self.bias = nn.Parameter(nn.init.trunc_normal_(torch.zeros(num_features, dim), std=0.02))
+        self.bias = learned_positions(num_features, dim)
 
     def check_input(self, x: Tensor) -> None:
         f = self.num_positions
         check_float_input(ENCODER, x, f"(N, {f})", 2, {1: f})
 
     def forward(self, x: Tensor) -> Embedded:
-        return Embedded(x.unsqueeze(-1) * self.weight + self.bias)
+        return Embedded(x.unsqueeze(-1) * self.weight, self.bias)
 
 
 @torch.no_grad()
