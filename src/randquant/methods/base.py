@@ -77,6 +77,13 @@ def derive_seed(seed: int, *parts: int) -> int:
     return int(state.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+def check_temperature(temperature: float) -> float:
+    """Validate a softmax temperature option (> 0) and return it as a float."""
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature!r}")
+    return float(temperature)
+
+
 def seed_everything(seed: int) -> None:
     """Seed python's, numpy's and torch's global RNGs (CPU and CUDA) with ``seed``."""
     random.seed(seed)

@@ -18,7 +18,6 @@ from torch import Tensor, nn
 from randquant.methods.base import HParams, Views
 from randquant.methods.losses import byol_loss
 from randquant.methods.momentum import MomentumMethod
-from randquant.models.heads import prediction_head, projection_head
 
 if TYPE_CHECKING:
     from randquant.augment import ViewAugmentation
@@ -55,16 +54,11 @@ class BYOL(MomentumMethod):
         hidden_dim: int = MLP_HIDDEN_DIM,
         proj_dim: int = PROJ_OUT_DIM,
     ) -> None:
-        super().__init__(encoder, views, num_classes, hparams)
-        self.projector = projection_head(self.feature_dim, hidden_dim=hidden_dim, out_dim=proj_dim)
-        self.predictor = prediction_head(proj_dim, hidden_dim=hidden_dim)
-        self.init_target()
+        super().__init__(
+            encoder, views, num_classes, hparams, hidden_dim=hidden_dim, proj_dim=proj_dim
+        )
 
     def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
-        h1 = self.encode(self.encoder, views.query1)
-        h2 = self.encode(self.encoder, views.x2)
-        p1 = self.predictor(self.projector(h1))
-        p2 = self.predictor(self.projector(h2))
-        z1, z2 = self.target_embed(views.x1), self.target_embed(views.x2)
+        h2, (p1, p2), (z1, z2) = self.branches(views)
         loss = byol_loss(p1, z2, perm=views.perm, lam=views.lam) + byol_loss(p2, z1)
         return loss, h2

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from torch import Tensor, nn
 
-from randquant.methods.base import HParams, Views
+from randquant.methods.base import HParams, Views, check_temperature
 from randquant.methods.losses import moco_v3_loss
 from randquant.methods.momentum import MomentumMethod
-from randquant.models.heads import prediction_head, projection_head
 
 if TYPE_CHECKING:
     from randquant.augment import ViewAugmentation
@@ -60,26 +59,20 @@ class MoCoV3(MomentumMethod):
         hidden_dim: int = MLP_HIDDEN_DIM,
         proj_dim: int = PROJ_OUT_DIM,
     ) -> None:
-        super().__init__(encoder, views, num_classes, hparams)
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature!r}")
-        self.temperature = temperature
-        self.projector = projection_head(
-            self.feature_dim,
+        super().__init__(
+            encoder,
+            views,
+            num_classes,
+            hparams,
             hidden_dim=hidden_dim,
-            out_dim=proj_dim,
-            last_bn=True,
+            proj_dim=proj_dim,
+            projector_last_bn=True,
             bias=False,
         )
-        self.predictor = prediction_head(proj_dim, hidden_dim=hidden_dim, bias=False)
-        self.init_target()
+        self.temperature = check_temperature(temperature)
 
     def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
-        h1 = self.encode(self.encoder, views.query1)
-        h2 = self.encode(self.encoder, views.x2)
-        q1 = self.predictor(self.projector(h1))
-        q2 = self.predictor(self.projector(h2))
-        k1, k2 = self.target_embed(views.x1), self.target_embed(views.x2)
+        h2, (q1, q2), (k1, k2) = self.branches(views)
         loss = moco_v3_loss(
             q1, q2, k1, k2, temperature=self.temperature, perm=views.perm, lam=views.lam
         )

@@ -9,27 +9,55 @@ After every optimizer step the target is updated as ``t = m * t + (1 - m) * onli
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import Tensor, nn
 
-from randquant.methods.base import SSLMethod
+from randquant.methods.base import HParams, SSLMethod, Views
 from randquant.methods.optim import cosine_momentum
+from randquant.models.heads import prediction_head, projection_head
+
+if TYPE_CHECKING:
+    from randquant.augment import ViewAugmentation
 
 
 class MomentumMethod(SSLMethod):
-    """An :class:`SSLMethod` with a momentum copy of ``encoder`` and ``projector``.
+    """An :class:`SSLMethod` with a projector, a predictor, and a momentum copy of ``encoder``
+    and ``projector``.
 
-    Subclasses build ``self.projector`` and then call :meth:`init_target`.
+    Args:
+        encoder, views, num_classes, hparams: as for :class:`SSLMethod`.
+        hidden_dim: hidden width of projector and predictor.
+        proj_dim: projection size.
+        projector_last_bn: end the projector with a BN without affine (MoCo v3).
+        bias: whether the head's linear layers have biases (MoCo v3: no).
     """
 
     #: Momentum at step 0 (set by each method).
     base_momentum: ClassVar[float] = 0.99
-    projector: nn.Module
 
-    def init_target(self) -> None:
-        """Create the target encoder and projector as frozen copies of the online ones."""
+    def __init__(
+        self,
+        encoder: nn.Module,
+        views: ViewAugmentation,
+        num_classes: int,
+        hparams: HParams,
+        *,
+        hidden_dim: int,
+        proj_dim: int,
+        projector_last_bn: bool = False,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(encoder, views, num_classes, hparams)
+        self.projector = projection_head(
+            self.feature_dim,
+            hidden_dim=hidden_dim,
+            out_dim=proj_dim,
+            last_bn=projector_last_bn,
+            bias=bias,
+        )
+        self.predictor = prediction_head(proj_dim, hidden_dim=hidden_dim, bias=bias)
         self.target_encoder = copy.deepcopy(self.encoder)
         self.target_projector = copy.deepcopy(self.projector)
         for p in [*self.target_encoder.parameters(), *self.target_projector.parameters()]:
@@ -41,6 +69,15 @@ class MomentumMethod(SSLMethod):
         with torch.no_grad():
             out: Tensor = self.target_projector(self.encode(self.target_encoder, x))
         return out
+
+    def branches(self, views: Views) -> tuple[Tensor, tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
+        """``(h2, (p1, p2), (t1, t2))``: the online features of view 2, the online predictions of
+        both views (view 1 mixed under e-Mix) and the target projections of the clean views."""
+        h1 = self.encode(self.encoder, views.query1)
+        h2 = self.encode(self.encoder, views.x2)
+        p1 = self.predictor(self.projector(h1))
+        p2 = self.predictor(self.projector(h2))
+        return h2, (p1, p2), (self.target_embed(views.x1), self.target_embed(views.x2))
 
     def current_momentum(self) -> float:
         """Momentum for the current optimizer step."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from torch import Tensor, nn
 
-from randquant.methods.base import HParams, SSLMethod, Views
+from randquant.methods.base import HParams, SSLMethod, Views, check_temperature
 from randquant.methods.losses import info_nce, nt_xent
 from randquant.models.heads import projection_head
 
@@ -54,9 +54,7 @@ class SimCLR(SSLMethod):
         proj_dim: int = PROJ_OUT_DIM,
     ) -> None:
         super().__init__(encoder, views, num_classes, hparams)
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature!r}")
-        self.temperature = temperature
+        self.temperature = check_temperature(temperature)
         self.projector = projection_head(self.feature_dim, hidden_dim=hidden_dim, out_dim=proj_dim)
 
     def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
