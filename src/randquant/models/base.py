@@ -91,3 +91,44 @@ class Encoder(nn.Module, ABC):
 def count_parameters(module: nn.Module) -> int:
     """Number of trainable parameters of ``module``."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def check_width(width: int) -> None:
+    """Every encoder's ``width`` (its ``out_dim``) must be a positive multiple of 8."""
+    if width < 8 or width % 8:
+        raise ValueError(f"width must be a positive multiple of 8, got {width}")
+
+
+class ConvEncoder(Encoder):
+    """A channels-first CNN: ``stem -> stages -> global average pool`` (ResNet, CNN1d).
+
+    Subclasses build ``self.stem`` and ``self.stages``; input ``(N, in_channels, *spatial)``
+    with any spatial size.
+    """
+
+    stem: nn.Module
+    stages: nn.Module
+
+    def __init__(self, *, in_channels: int, width: int, spatial_dims: int) -> None:
+        if in_channels < 1:
+            raise ValueError(f"in_channels must be >= 1, got {in_channels}")
+        check_width(width)
+        super().__init__(out_dim=width)
+        self.in_channels = in_channels
+        self.spatial = "L" if spatial_dims == 1 else "H, W"
+        self.pool = nn.AdaptiveAvgPool1d(1) if spatial_dims == 1 else nn.AdaptiveAvgPool2d(1)
+
+    def check_input(self, x: Tensor) -> None:
+        """Needs ``(N, in_channels, *spatial)`` floats."""
+        expected = f"(N, {self.in_channels}, {self.spatial})"
+        check_float_input(
+            self.name, x, expected, 3 + self.spatial.count(","), {1: self.in_channels}
+        )
+
+    def encode(self, x: Tensor) -> Tensor:
+        """Stem, stages, global average pool."""
+        out: Tensor = self.pool(self.stages(self.stem(x))).flatten(1)
+        return out
+
+    def extra_repr(self) -> str:
+        return f"in_channels={self.in_channels}, out_dim={self.out_dim}"

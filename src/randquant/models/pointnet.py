@@ -6,7 +6,7 @@ T-net (a smaller PointNet predicting a 3x3 matrix, initialised to the identity) 
 first. Every step is per point or a max over points, so the output does not depend on the order
 of the points. Any P >= 1.
 
-Parameter counts: ~0.04 M at width 64; ~0.08 M with the T-net.
+Parameter counts: 35,680 at width 64 (55,305 with the T-net); 140,992 at width 128.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from itertools import pairwise
 import torch
 from torch import Tensor, nn
 
-from randquant.models.base import Encoder, check_float_input
+from randquant.models.base import Encoder, check_float_input, check_width
 from randquant.models.blocks import conv_bn_relu
 
 
@@ -55,8 +55,7 @@ class PointNet(Encoder):
     name = "pointnet"
 
     def __init__(self, *, width: int = 64, input_transform: bool = False) -> None:
-        if width < 8 or width % 8:
-            raise ValueError(f"width must be a positive multiple of 8, got {width}")
+        check_width(width)
         super().__init__(out_dim=width)
         self.tnet = InputTNet(width) if input_transform else None
         self.mlp = _shared_mlp((3, width // 2, width, 4 * width))

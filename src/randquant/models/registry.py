@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from randquant.models.base import Encoder
+from randquant.models.base import Encoder, check_width
 from randquant.models.cnn1d import CNN1d
 from randquant.models.pointnet import PointNet
 from randquant.models.resnet import ResNet
@@ -88,8 +88,7 @@ def build_encoder(
         )
     if layout == "points" and shape[1] != 3:
         raise ValueError(f"sample_shape for layout 'points' must be (P, 3), got {shape}")
-    if width < 8 or width % 8:
-        raise ValueError(f"width must be a positive multiple of 8, got {width}")
+    check_width(width)
     if resolved == "resnet":
         return ResNet(in_channels=shape[0], image_size=(shape[1], shape[2]), width=width)
     if resolved == "cnn1d":
