@@ -52,7 +52,7 @@ if __name__ == "__main__":
     record = Record()
     torch.manual_seed(int(os.environ.get("LOCAL_RANK", "0")))  # ranks start from different weights
     cfg = quick_config(
-        method="simclr",
+        method="moco_v3",  # momentum target + keys gathered over ranks
         epochs=2,
         batch_size=8,
         strategy="ddp",
@@ -61,7 +61,12 @@ if __name__ == "__main__":
         ddp_timeout_s=30,
     )
     result = pretrain(
-        blobs(n=48), views(), TinyEncoder(), cfg, callbacks=[record], method_options=SMALL_HEADS
+        blobs(n=48),
+        views("noise+mixup"),
+        TinyEncoder(),
+        cfg,
+        callbacks=[record],
+        method_options=SMALL_HEADS,
     )
     torch.save(
         {

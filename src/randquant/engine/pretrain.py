@@ -162,8 +162,6 @@ def pretrain(
     constructor (e.g. ``{"temperature": 0.2}``). Under DDP every rank calls this and gets a
     result; only the one with ``result.is_global_zero`` should write files.
     """
-    if dataset.layout == "tokens" and cfg.augment_in_workers and views.mixup is not None:
-        raise ValueError("augment_in_workers with mixup is not supported on token data")
     if len(dataset.train) < 2:
         raise ValueError(
             f"dataset {dataset.name!r}: the train split has {len(dataset.train)} sample(s); "
