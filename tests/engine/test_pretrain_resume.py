@@ -115,6 +115,9 @@ def test_views_in_workers_are_seeded_per_sample(tmp_path: Path) -> None:
     assert same_state(state_of(inline.encoder), state_of(workers.encoder))
     on_device = run(quick_config(epochs=2))
     assert on_device.epoch_losses != inline.epoch_losses  # a different (per-sample) stream
+    # batched views on the device: loader workers only fetch, so they change nothing either
+    on_device_workers = run(quick_config(epochs=2, num_workers=2))
+    assert on_device_workers.epoch_losses == on_device.epoch_losses
 
 
 @pytest.mark.parametrize(
