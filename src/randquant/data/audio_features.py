@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -164,11 +165,26 @@ def load_waveform(
 
 
 def waves_to_logmel(
-    waves: list[np.ndarray], fe: LogMelSpectrogram, *, batch: int = 256
+    waves: Iterable[np.ndarray], fe: LogMelSpectrogram, *, num_samples: int, batch: int = 256
 ) -> torch.Tensor:
-    """Stack equal-length waveforms and turn them into ``(N, n_mels, frames)`` float32."""
-    if not waves:
-        return torch.zeros(0, fe.n_mels, 0)
-    x = torch.from_numpy(np.stack(waves))
-    with torch.no_grad():
-        return torch.cat([fe(x[i : i + batch]) for i in range(0, len(x), batch)]).float()
+    """Log-mel ``(N, n_mels, frames)`` float32 of equal-length waveforms, ``batch`` at a time.
+
+    ``waves`` may be a generator: only one batch of waveforms is held in memory at once.
+    """
+    out: list[torch.Tensor] = [torch.zeros(0, fe.n_mels, fe.frames(num_samples))]
+    buf: list[np.ndarray] = []
+
+    def flush() -> None:
+        with torch.no_grad():
+            out.append(fe(torch.from_numpy(np.stack(buf))).float())
+        buf.clear()
+
+    for w in waves:
+        if len(w) != num_samples:
+            raise ValueError(f"waveform of {len(w)} samples, expected {num_samples}")
+        buf.append(w)
+        if len(buf) == batch:
+            flush()
+    if buf:
+        flush()
+    return torch.cat(out)

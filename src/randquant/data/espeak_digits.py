@@ -89,8 +89,8 @@ class EspeakDigits(Source):
             return load_waveform(raw, sample_rate=fe.sample_rate, duration=CLIP_SECONDS)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            waves = list(pool.map(one, items))
-        return waves_to_logmel(waves, fe)
+            n = round(CLIP_SECONDS * fe.sample_rate)
+            return waves_to_logmel(pool.map(one, items), fe, num_samples=n)
 
     def meta(self) -> dict[str, Any]:
         return {**super().meta(), **audio_meta(LogMelSpectrogram(), CLIP_SECONDS)}

@@ -96,7 +96,8 @@ class GMInstruments(Source):
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             list(pool.map(one, chunks))
-        return waves_to_logmel(waves, LogMelSpectrogram(sample_rate=SAMPLE_RATE))
+        n = round(CLIP_SECONDS * SAMPLE_RATE)
+        return waves_to_logmel(waves, LogMelSpectrogram(sample_rate=SAMPLE_RATE), num_samples=n)
 
     def meta(self) -> dict[str, Any]:
         return {**super().meta(), **audio_meta(LogMelSpectrogram(), CLIP_SECONDS)}

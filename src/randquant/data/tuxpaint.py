@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +115,15 @@ class TuxpaintSpeech(_Stamps):
 
     def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
         fe = LogMelSpectrogram()
-        waves = []
-        for p in items:
-            waves.append(load_waveform(p, sample_rate=fe.sample_rate, duration=self.duration))
+        n = round(self.duration * fe.sample_rate)
+
+        def one(path: Path) -> np.ndarray:
+            wave = load_waveform(path, sample_rate=fe.sample_rate, duration=self.duration)
             advance(1)
-        if not waves:
-            return torch.zeros(0, fe.n_mels, fe.frames(round(self.duration * fe.sample_rate)))
-        return waves_to_logmel(waves, fe)
+            return wave
+
+        with ThreadPoolExecutor(max_workers=2) as pool:  # decoding releases the GIL
+            return waves_to_logmel(pool.map(one, items), fe, num_samples=n)
 
     def meta(self) -> dict[str, Any]:
         return {**super().meta(), **audio_meta(LogMelSpectrogram(), self.duration)}
