@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from torch import nn
 
-METHOD_NAMES: tuple[str, ...] = ("simclr", "moco_v3", "byol")
+#: Kept equal to ``randquant.methods.METHODS`` (a test checks), without importing Lightning here.
+METHOD_NAMES: tuple[str, ...] = ("simclr", "moco_v3", "byol", "shed")
 OPTIMIZER_NAMES: tuple[str, ...] = ("lars", "adamw")
 
 

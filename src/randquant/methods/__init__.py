@@ -1,4 +1,4 @@
-"""SSL methods (SimCLR, MoCo v3, BYOL) on a shared Lightning base, and their losses.
+"""SSL methods (SimCLR, MoCo v3, BYOL, ShED) on a shared Lightning base, and their losses.
 
 The names below load lazily: ``randquant.methods.losses`` and ``randquant.methods.optim`` need
 only torch, and importing them does not import Lightning; the methods themselves do.

@@ -3,7 +3,7 @@
 Example::
 
     >>> sorted(METHODS)
-    ['byol', 'moco_v3', 'simclr']
+    ['byol', 'moco_v3', 'shed', 'simclr']
 """
 
 from __future__ import annotations
@@ -15,12 +15,18 @@ from torch import nn
 from randquant.methods.base import HParams, SSLMethod
 from randquant.methods.byol import BYOL
 from randquant.methods.moco_v3 import MoCoV3
+from randquant.methods.shed import ShED
 from randquant.methods.simclr import SimCLR
 
 if TYPE_CHECKING:
     from randquant.augment import ViewAugmentation
 
-METHODS: dict[str, type[SSLMethod]] = {"simclr": SimCLR, "moco_v3": MoCoV3, "byol": BYOL}
+METHODS: dict[str, type[SSLMethod]] = {
+    "simclr": SimCLR,
+    "moco_v3": MoCoV3,
+    "byol": BYOL,
+    "shed": ShED,
+}
 
 
 def build_method(
