@@ -68,7 +68,7 @@ class GMInstruments(Source):
     layout = "sequence"
     description = "fluidsynth-rendered GM notes by instrument family, log-mel 64x63, 16 families"
     apt = ("fluidsynth", "fluid-soundfont-gm")
-    full_size = "5,222 train / 1,306 test, 64 mel bands x 63 frames (1 s)"
+    full_size = "5,216 train / 1,312 test, 64 mel bands x 63 frames (1 s)"
 
     def __init__(self, soundfont: Path = SOUNDFONT) -> None:
         self.soundfont = soundfont

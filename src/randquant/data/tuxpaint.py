@@ -101,7 +101,7 @@ class TuxpaintSpeech(_Stamps):
     modality = "audio"
     layout = "sequence"
     description = "spoken Tux Paint stamp descriptions by language, log-mel 64x126, 9 languages"
-    full_size = "about 5,750 train / 1,440 test, 64 mel bands x 126 frames (2 s)"
+    full_size = "5,752 train / 1,438 test, 64 mel bands x 126 frames (2 s)"
     duration = 2.0
     min_per_class = 300
 
