@@ -114,7 +114,7 @@ class BatchAugmentation(nn.Module):
         }
         if not changed:
             return self.name
-        return self.name + ":" + ",".join(f"{k}={_fmt(v)}" for k, v in changed.items())
+        return self.name + ":" + ",".join(f"{k}={format_value(v)}" for k, v in changed.items())
 
     def extra_repr(self) -> str:
         parts = [f"layout={self.layout!r}"] if self.layout is not None else []
@@ -122,7 +122,8 @@ class BatchAugmentation(nn.Module):
         return ", ".join(parts)
 
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """An option value as the spec parser reads it back (``true``/``false``, ``none``)."""
     if value is None:
         return "none"
     if isinstance(value, bool):

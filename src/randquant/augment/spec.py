@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from randquant.augment.base import BatchAugmentation
+from randquant.augment.base import BatchAugmentation, format_value
 from randquant.augment.registry import OptionInfo, get_entry
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -38,15 +38,6 @@ class AugSpec:
         if not self.options:
             return self.name
         return self.name + ":" + ",".join(f"{k}={format_value(v)}" for k, v in self.options.items())
-
-
-def format_value(value: Any) -> str:
-    """A value as the parser reads it back (``true``/``false``, ``none``, ``repr`` floats)."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def parse_spec(spec: str) -> tuple[AugSpec, ...]:
