@@ -1,9 +1,11 @@
-"""``randquant augment ...``: inspect the augmentations available by name.
+"""``randquant augment list|explain``: the augmentations available by name, and what a spec builds.
 
 Registered on the main app by importing this module (one line in ``cli/__init__.py``).
 """
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -37,3 +39,40 @@ def list_augmentations() -> None:
             name, entry.kind, ", ".join(entry.layouts), options or "-", escape(entry.description)
         )
     Console().print(table)
+
+
+@augment_app.command("explain")
+def explain(
+    spec: Annotated[str, typer.Argument(help="An augmentation spec, e.g. crop+rq:bins=16.")],
+    layout: Annotated[
+        str, typer.Option("--layout", help="sequence, image, points, vector or tokens.")
+    ] = "sequence",
+    modality: Annotated[
+        str | None, typer.Option("--modality", help="Default: from the layout.")
+    ] = None,
+    rq_on: Annotated[str, typer.Option("--rq-on", help="input or embedding.")] = "input",
+) -> None:
+    """Show what a spec builds for a layout: the input pipeline, the embedding part, mixup.
+
+    Example:
+
+      randquant augment explain "crop+rq:bins=16" --layout sequence --modality audio
+    """
+    from rich.console import Console
+    from rich.markup import escape
+
+    from randquant.augment import build_views
+
+    try:
+        views = build_views(spec, layout, modality=modality, rq_on=rq_on)  # type: ignore[arg-type]
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="SPEC") from err
+    console = Console()
+    console.print(f"[bold]spec[/bold] {escape(spec)}  layout={layout} modality={views.modality}")
+    console.print("[bold]input_transform[/bold]", escape(repr(views.input_transform)))
+    if views.embedding_transform is not None:
+        console.print("[bold]embedding_transform[/bold]", escape(repr(views.embedding_transform)))
+    if views.mixup is not None:
+        console.print(
+            f"[bold]mixup[/bold] e-Mix with lam ~ Beta({views.mixup.alpha}, {views.mixup.alpha})"
+        )
