@@ -111,7 +111,7 @@ class GaussianNoise(BatchAugmentation):
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         assert self.layout is not None
         v = to_ncm(x.float(), self.layout)
-        std = v.std(dim=2, keepdim=True, unbiased=False)
+        std = v.detach().std(dim=2, keepdim=True, unbiased=False)  # noise is not learned through
         y = v + self.sigma * std * normal(v.shape, generator, x)
         out = from_ncm(y, self.layout, tuple(x.shape))
         return keep_with_prob(self.p, out, x.float(), generator)
