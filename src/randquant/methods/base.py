@@ -202,7 +202,8 @@ class SSLMethod(pl.LightningModule):
         mean = self._loss_sum / max(1, self._loss_count)
         mean = self.trainer.strategy.reduce(mean, reduce_op="mean")
         self.epoch_losses.append(float(mean))
-        self.log("train/epoch_loss", float(mean), prog_bar=False)
+        # already reduced; sync_dist only tells Lightning so (the mean of equal values is exact)
+        self.log("train/epoch_loss", float(mean), sync_dist=True)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["randquant_epoch_losses"] = list(self.epoch_losses)
