@@ -116,3 +116,16 @@ def test_embedding_noise_is_relative_to_each_embedding_dimension() -> None:
     emb = torch.randn(64, 200, 4) * torch.tensor([0.1, 1.0, 10.0, 100.0])
     d = v.embedding_transform(emb, generator=gen(0)) - emb
     assert torch.allclose(d.std(dim=(0, 1)) / emb.std(dim=(0, 1)), torch.full((4,), 0.2), rtol=0.05)
+
+
+def test_rq_on_embedding_defaults_to_straight_through_gradient() -> None:
+    from randquant.augment import build_views as _build
+
+    tokens = torch.randn(4, 6, 8, requires_grad=True)
+    views = _build("rq", "tokens", rq_on="embedding")
+    assert views.embedding_transform is not None
+    out = views.embedding_transform(tokens, torch.Generator().manual_seed(0))
+    out.sum().backward()
+    assert tokens.grad is not None and bool((tokens.grad == 1).all())  # every element gets it
+    explicit = _build("rq:ste=false", "tokens", rq_on="embedding").embedding_transform
+    assert explicit is not None and "ste=False" in repr(explicit)

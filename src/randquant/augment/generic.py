@@ -47,7 +47,7 @@ class RandQuant(BatchAugmentation):
 
     Gradients: by default they follow the op's autograd (RQ's output depends on ``x`` only
     through each group's min and max, so almost every element gets a zero gradient); with
-    ``ste=True`` the gradient passes straight through, ``y = x + (rq(x) - x).detach()``, which
+    ``ste=True`` the gradient passes straight through, ``y = rq(x) + (x - x.detach())``, which
     lets an embedding module under ``rq_on="embedding"`` keep learning.
 
     Example::
@@ -87,7 +87,8 @@ class RandQuant(BatchAugmentation):
         if self.ste:
             with torch.no_grad():
                 quantised: Tensor = self.op(grouped.detach(), generator=generator)
-            return x + (quantised.reshape(x.shape) - x).detach()
+            # q + (x - x) is exactly q forward, and passes the gradient straight to x
+            return quantised.reshape(x.shape) + (x - x.detach())
         out: Tensor = self.op(grouped, generator=generator)
         return out.reshape(x.shape)
 

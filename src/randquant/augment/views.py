@@ -19,7 +19,7 @@ from randquant.augment.base import BatchAugmentation, Compose, Identity
 from randquant.augment.draws import beta, randperm
 from randquant.augment.layout import DEFAULT_MODALITY
 from randquant.augment.registry import REGISTRY
-from randquant.augment.spec import build_augmentation, parse_spec
+from randquant.augment.spec import AugSpec, build_augmentation, parse_spec
 from randquant.data.base import LAYOUTS, Layout
 
 MODALITIES: tuple[str, ...] = ("image", "audio", "points", "sensor", "text", "tabular")
@@ -103,6 +103,10 @@ def build_views(
                 raise ValueError(f"mixup appears twice in spec {spec!r}")
             mixup = MixupConfig(**part.options)
         elif rq_on == "embedding" and _on_embedding(part.name, layout):
+            if part.name == "rq" and "ste" not in part.options:
+                # on embeddings RQ would pass gradient only through each channel's min and max,
+                # starving the embedding layer: straight-through unless the spec says otherwise
+                part = AugSpec(part.name, {**part.options, "ste": True})
             embedding.append(build_augmentation(part, "embedding"))
         elif part.name != "none":
             inputs.append(build_augmentation(part, layout, modality=modality))
