@@ -96,8 +96,9 @@ class PretrainResult:
     ``encoder`` is the trained online encoder (on the CPU, in eval mode); ``final_loss`` the
     mean SSL loss of the last epoch over all ranks; ``epochs_run`` the epochs completed in total
     (a resumed run counts the epochs done before it); ``train_seconds`` the wall time of this
-    call. Under DDP every rank returns a result; only the one with ``is_global_zero`` should
-    write files.
+    call; ``epoch_losses`` the mean loss of every epoch (under ``ddp_spawn``, whose workers
+    send back only the last metrics, just the last one). Under DDP every rank returns a
+    result; only the one with ``is_global_zero`` should write files.
     """
 
     encoder: nn.Module

@@ -75,9 +75,12 @@ class _TrainData(pl.LightningDataModule):
 
 
 def _strategy(cfg: PretrainConfig) -> str | Strategy:
-    if cfg.strategy in _DDP_STRATEGIES:
+    name = cfg.strategy
+    if name == "auto" and (cfg.devices > 1 or cfg.num_nodes > 1):
+        name = "ddp"  # what Lightning would pick, but with our timeout and checkpoint IO
+    if name in _DDP_STRATEGIES:
         return DDPStrategy(
-            start_method=_DDP_STRATEGIES[cfg.strategy],  # type: ignore[arg-type]
+            start_method=_DDP_STRATEGIES[name],  # type: ignore[arg-type]
             timeout=timedelta(seconds=cfg.ddp_timeout_s),
             checkpoint_io=AtomicCheckpointIO(),
         )
@@ -195,15 +198,18 @@ def pretrain(
             raise
     seconds = time.perf_counter() - start
     losses = tuple(method.epoch_losses)
-    if not losses and "train/epoch_loss" in trainer.callback_metrics:
-        losses = (float(trainer.callback_metrics["train/epoch_loss"]),)
+    epochs = int(trainer.current_epoch)
+    metrics = trainer.callback_metrics
+    if not losses and "train/epoch_loss" in metrics:  # ddp_spawn: only metrics come back
+        losses = (float(metrics["train/epoch_loss"]),)
+        epochs = int(metrics.get("train/epochs_done", epochs))
     final = losses[-1] if losses else float("nan")
     saved = cfg.checkpoint_dir / LAST_CHECKPOINT if cfg.checkpoint_dir is not None else None
     return PretrainResult(
         encoder=method.encoder.cpu().eval(),
         final_loss=final,
         train_seconds=seconds,
-        epochs_run=int(trainer.current_epoch),
+        epochs_run=epochs,
         checkpoint_path=saved if saved is not None and saved.exists() else None,
         epoch_losses=losses,
         is_global_zero=bool(trainer.is_global_zero),

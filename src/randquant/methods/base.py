@@ -204,6 +204,7 @@ class SSLMethod(pl.LightningModule):
         self.epoch_losses.append(float(mean))
         # already reduced; sync_dist only tells Lightning so (the mean of equal values is exact)
         self.log("train/epoch_loss", float(mean), sync_dist=True)
+        self.log("train/epochs_done", float(self.current_epoch + 1), sync_dist=True)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["randquant_epoch_losses"] = list(self.epoch_losses)
