@@ -163,3 +163,21 @@ def test_default_cache_dir_follows_env(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert default_cache_dir() == tmp_path / "x"
     monkeypatch.delenv(CACHE_ENV)
     assert default_cache_dir() == Path.home() / ".cache" / "randquant"
+
+
+def test_crash_while_writing_keeps_the_old_entry(
+    toy: Toy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    good = load(cache)
+    before = {p.name: p.read_bytes() for p in cache.iterdir()}
+
+    def die(fd: int) -> None:
+        raise KeyboardInterrupt("killed mid-write")
+
+    with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
+        m.setattr("os.fsync", die)
+        load(cache, rebuild=True)
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == before  # no temp files either
+    loads = toy.loads
+    assert torch.equal(load(cache).train.x, good.train.x) and toy.loads == loads
