@@ -103,6 +103,10 @@ def test_stale_temp_is_removed_and_corrupt_checkpoint_is_named(tmp_path: Path) -
     stray.write_bytes(b"partial")
     run(quick_config(epochs=1, checkpoint_dir=tmp_path))
     assert not stray.exists()
+    with pytest.raises(ValueError, match=r"written by a run with method='simclr'.*'byol'"):
+        run(quick_config(method="byol", epochs=2, checkpoint_dir=tmp_path, resume=True))
+    with pytest.raises(ValueError, match=r"seed=0.*seed=5"):
+        run(quick_config(epochs=2, seed=5, checkpoint_dir=tmp_path, resume=True))
     (tmp_path / "last.ckpt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match=r"last\.ckpt cannot be read"):
         run(quick_config(epochs=2, checkpoint_dir=tmp_path, resume=True))

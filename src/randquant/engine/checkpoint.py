@@ -47,8 +47,9 @@ def remove_stale_temps(folder: Path, name: str = LAST_CHECKPOINT) -> list[Path]:
     return removed
 
 
-def check_checkpoint(path: Path) -> None:
-    """Raise ``ValueError`` naming ``path`` when it is not a readable Lightning checkpoint."""
+def check_checkpoint(path: Path, *, run: dict[str, Any] | None = None) -> None:
+    """Raise ``ValueError`` naming ``path`` when it is not a readable training checkpoint, or
+    when it was written by a run whose ``randquant_run`` (method, seed) differs from ``run``."""
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as err:  # any unpickling / zip error means the file is unusable
@@ -58,6 +59,14 @@ def check_checkpoint(path: Path) -> None:
         ) from err
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt or "epoch" not in ckpt:
         raise ValueError(f"checkpoint {path} is not a randquant/Lightning training checkpoint")
+    saved = ckpt.get("randquant_run")
+    if run is not None and isinstance(saved, dict):
+        for key, value in run.items():
+            if key in saved and saved[key] != value:
+                raise ValueError(
+                    f"checkpoint {path} was written by a run with {key}={saved[key]!r}; this "
+                    f"run has {key}={value!r}: use another checkpoint_dir or the same {key}"
+                )
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

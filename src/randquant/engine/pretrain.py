@@ -133,7 +133,7 @@ def _quiet_lightning() -> Iterator[None]:
             logging.getLogger(name).setLevel(level)
 
 
-def _resume_path(cfg: PretrainConfig, trainer: pl.Trainer) -> Path | None:
+def _resume_path(cfg: PretrainConfig, trainer: pl.Trainer, run: dict[str, Any]) -> Path | None:
     if cfg.checkpoint_dir is None:
         return None
     if trainer.is_global_zero:
@@ -145,7 +145,7 @@ def _resume_path(cfg: PretrainConfig, trainer: pl.Trainer) -> Path | None:
     if not path.exists():
         log.warning("resume: no checkpoint at %s; starting a fresh run", path)
         return None
-    check_checkpoint(path)
+    check_checkpoint(path, run=run)
     log.warning("resuming from %s", path)
     return path
 
@@ -183,7 +183,7 @@ def pretrain(
     method.augment_on_device = not cfg.augment_in_workers
     with _quiet_lightning():
         trainer = _build_trainer(cfg, callbacks)
-        ckpt = _resume_path(cfg, trainer)
+        ckpt = _resume_path(cfg, trainer, {"method": method.name, "seed": cfg.seed})
         start = time.perf_counter()
         try:
             trainer.fit(method, datamodule=_TrainData(dataset, views, cfg), ckpt_path=ckpt)

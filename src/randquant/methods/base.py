@@ -208,6 +208,7 @@ class SSLMethod(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["randquant_epoch_losses"] = list(self.epoch_losses)
+        checkpoint["randquant_run"] = {"method": self.name, "seed": self.hp.seed}
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.epoch_losses = [float(v) for v in checkpoint.get("randquant_epoch_losses", [])]
