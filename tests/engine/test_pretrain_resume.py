@@ -146,3 +146,10 @@ def test_tiny_train_split_is_rejected_clearly() -> None:
     one = replace(ds, train=SplitData(ds.train.x[:1], ds.train.y[:1]))
     with pytest.raises(ValueError, match=r"'blobs'.*1 sample.*too few"):
         pretrain(one, views(), TinyEncoder(), quick_config(epochs=1))
+
+
+def test_progress_bar_run_and_string_checkpoint_dir(tmp_path: Path) -> None:
+    cfg = quick_config(epochs=1, progress=True, checkpoint_dir=str(tmp_path / "ck"))
+    assert cfg.checkpoint_dir == tmp_path / "ck"
+    result = run(cfg)
+    assert result.checkpoint_path == tmp_path / "ck" / "last.ckpt" and result.epochs_run == 1
