@@ -1,8 +1,10 @@
 """Spoken digits synthesised by espeak-ng (an AudioMNIST-like set, many voices).
 
 The ten English digit words are spoken by 7 English accents x 12 voice variants x 3 speeds
-x 2 pitches (504 renditions per digit) through ``espeak-ng --stdout``, cropped or padded to
-1 s at 16 kHz and turned into 64-band log-mel spectrograms.
+x 2 pitches (504 renditions per digit) through ``espeak-ng --stdout``. Each clip starts after a
+silence of 0-250 ms (drawn once per clip with seed 0: espeak-ng always starts speaking at the
+same instant, recordings do not), is cropped or padded to 1 s at 16 kHz and turned into a
+64-band log-mel spectrogram.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 from randquant.data.audio_features import (
     LogMelSpectrogram,
     audio_meta,
+    fix_length,
     load_waveform,
     waves_to_logmel,
 )
@@ -38,6 +41,7 @@ VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m7", "f1", "f2", "f3", "f4", "croak",
 SPEEDS = (130, 170, 210)
 PITCHES = (35, 65)
 CLIP_SECONDS = 1.0
+MAX_ONSET_MS = 250
 
 
 def speak(espeak: Path, text: str, *, voice: str, speed: int, pitch: int) -> bytes:
@@ -58,6 +62,7 @@ class EspeakDigits(Source):
     layout = "sequence"
     description = "espeak-ng spoken digits, 84 voices x 6 speeds/pitches, log-mel 64x63, 10 classes"
     apt = ("espeak-ng",)
+    version = "2"  # 2: random onset
     full_size = "4,030 train / 1,010 test, 64 mel bands x 63 frames (1 s)"
 
     def source_files(self) -> list[Path]:
@@ -75,18 +80,22 @@ class EspeakDigits(Source):
             for s in SPEEDS
             for p in PITCHES
         ]
+        onsets = np.random.default_rng(0).integers(0, MAX_ONSET_MS + 1, len(items)).tolist()
+        timed = [(*it, ms) for it, ms in zip(items, onsets, strict=True)]
         labels = np.array([it[0] for it in items], dtype=np.int64)
-        return SourceIndex(items, labels, tuple(str(d) for d in range(10)))
+        return SourceIndex(timed, labels, tuple(str(d) for d in range(10)))
 
     def load(self, items: Sequence[Any], advance: Advance) -> torch.Tensor:
         espeak = self.source_files()[0]
         fe = LogMelSpectrogram()
 
-        def one(item: tuple[int, str, int, int]) -> np.ndarray:
-            digit, voice, speed, pitch = item
+        def one(item: tuple[int, str, int, int, int]) -> np.ndarray:
+            digit, voice, speed, pitch, onset_ms = item
             raw = speak(espeak, DIGIT_WORDS[digit], voice=voice, speed=speed, pitch=pitch)
+            wave = load_waveform(raw, sample_rate=fe.sample_rate)
+            silence = np.zeros(onset_ms * fe.sample_rate // 1000, dtype=np.float32)
             advance(1)
-            return load_waveform(raw, sample_rate=fe.sample_rate, duration=CLIP_SECONDS)
+            return fix_length(np.concatenate([silence, wave]), round(CLIP_SECONDS * fe.sample_rate))
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             n = round(CLIP_SECONDS * fe.sample_rate)
