@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -181,3 +183,34 @@ def test_crash_while_writing_keeps_the_old_entry(
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == before  # no temp files either
     loads = toy.loads
     assert torch.equal(load(cache).train.x, good.train.x) and toy.loads == loads
+
+
+def _build_in_child(cache: str, log: str) -> None:
+    # runs in a forked process: the monkeypatched registry comes along with the fork
+    import randquant.data.registry as reg
+
+    src = reg._sources()["toy"]
+    original = src.load
+
+    def logged(items: Sequence[Any], advance: Advance) -> torch.Tensor:
+        with open(log, "a") as f:
+            f.write("load\n")
+        time.sleep(0.3)  # keep the build open long enough for the other process to arrive
+        return original(items, advance)
+
+    src.load = logged  # type: ignore[method-assign]
+    reg.load_dataset("toy", cache_dir=Path(cache), progress=False)
+
+
+def test_two_processes_build_once(toy: Toy, tmp_path: Path) -> None:
+    ctx = mp.get_context("fork")
+    log = tmp_path / "loads.log"
+    procs = [
+        ctx.Process(target=_build_in_child, args=(str(tmp_path / "c"), str(log))) for _ in range(2)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert log.read_text().count("load") == 2  # train + test of ONE build

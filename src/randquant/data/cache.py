@@ -16,7 +16,8 @@ import json
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,26 @@ class DatasetCache:
     def paths(self, key: str) -> tuple[Path, Path]:
         """The data file and the manifest of ``key``."""
         return self.root / f"{key}.pt", self.root / f"{key}.json"
+
+    @contextmanager
+    def build_lock(self, key: str) -> Iterator[None]:
+        """Hold an exclusive lock on ``key`` while building it (POSIX ``flock``).
+
+        Two processes (e.g. DDP ranks) asking for the same dataset build it once: the second
+        waits, then finds the first one's result in the cache.
+        """
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): atomic renames still keep the cache whole
+            yield
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / f"{key}.lock").open("a+b") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def manifest(self, key: str) -> dict[str, Any] | None:
         """The parsed manifest of ``key``, or ``None`` when absent or unreadable."""

@@ -203,25 +203,32 @@ def load_dataset(
         files = src.source_files()
     except MissingSourceError:
         files = None
-    if not rebuild:
+
+    def cached() -> Dataset | None:
         stat = stat_fingerprint(files) if files is not None else None
-        cached = cache.load(
+        return cache.load(
             key, version=src.version, source_stat=stat, source_hash=lambda: hash_files(files or [])
         )
-        if cached is not None:
-            return cached
+
+    seen = cache.manifest(key)
+    if not rebuild and (hit := cached()) is not None:
+        return hit
     if files is None:
         src.source_files()  # raises the MissingSourceError with the install command
         raise AssertionError("unreachable")
-    start = time.perf_counter()
-    ds = build_dataset(src, profile=profile, limit=limit, progress=progress)
-    seconds = time.perf_counter() - start
-    cache.store(
-        key,
-        ds,
-        version=src.version,
-        source_stat=stat_fingerprint(files),
-        source_hash=hash_files(files),
-        extra={"profile": profile, "limit": limit, "build_seconds": round(seconds, 3)},
-    )
+    with cache.build_lock(key):
+        # Another process may have built it while this one waited for the lock.
+        if not rebuild and cache.manifest(key) != seen and (hit := cached()) is not None:
+            return hit
+        start = time.perf_counter()
+        ds = build_dataset(src, profile=profile, limit=limit, progress=progress)
+        seconds = time.perf_counter() - start
+        cache.store(
+            key,
+            ds,
+            version=src.version,
+            source_stat=stat_fingerprint(files),
+            source_hash=hash_files(files),
+            extra={"profile": profile, "limit": limit, "build_seconds": round(seconds, 3)},
+        )
     return ds
