@@ -181,8 +181,11 @@ def test_crash_while_writing_keeps_the_old_entry(
         m.setattr("os.fsync", die)
         load(cache, rebuild=True)
     assert {p.name: p.read_bytes() for p in cache.iterdir()} == before  # no temp files either
+    (cache / ".toy-quick.pt.x1y2.tmp").write_bytes(b"left by a SIGKILLed writer")
     loads = toy.loads
     assert torch.equal(load(cache).train.x, good.train.x) and toy.loads == loads
+    load(cache, rebuild=True)  # the next build sweeps the dead writer's temporary file
+    assert not list(cache.glob("*.tmp"))
 
 
 def _build_in_child(cache: str, log: str) -> None:

@@ -204,8 +204,17 @@ class DatasetCache:
         source_hash: str,
         extra: dict[str, Any] | None = None,
     ) -> Path:
-        """Write ``ds`` and its manifest atomically; return the data file's path."""
+        """Write ``ds`` and its manifest atomically; return the data file's path.
+
+        Call it under :meth:`build_lock`: temporary files of ``key`` left by a killed writer
+        are removed first (under the lock no live writer can own them).
+        """
         data, man_path = self.paths(key)
+        for stale in [
+            *self.root.glob(f".{data.name}.*.tmp"),
+            *self.root.glob(f".{man_path.name}.*.tmp"),
+        ]:
+            stale.unlink(missing_ok=True)
         raw = dataset_to_bytes(ds)
         write_bytes_atomic(data, raw)
         manifest = {
