@@ -134,7 +134,27 @@ def test_profiles_and_limit_are_cached_apart(toy: Toy, tmp_path: Path) -> None:
     full = load(cache, profile="full")
     assert len(small.train) == 3 and len(small.test) == 3
     assert len(full.train) + len(full.test) == 30
-    assert {p.name for p in cache.glob("*.pt")} == {"toy-quick-limit3.pt", "toy-full.pt"}
+    # all 30 samples fit the quick caps, so the full build is filed as quick too
+    assert {p.name for p in cache.glob("*.pt")} == {
+        "toy-quick-limit3.pt",
+        "toy-full.pt",
+        "toy-quick.pt",
+    }
+
+
+def test_quick_that_is_whole_serves_full(
+    toy: Toy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    quick = load(cache)
+    assert quick.meta["whole_source"] and toy.loads == 2
+    full = load(cache, profile="full")
+    assert toy.loads == 2 and full.meta["profile"] == "full"
+    assert torch.equal(full.train.x, quick.train.x)
+    monkeypatch.setattr(Toy, "quick_train", 5)  # now quick is a real subset: no twin
+    sub = load(tmp_path / "other")
+    assert len(sub.train) == 5 and not sub.meta["whole_source"]
+    assert not (tmp_path / "other" / "toy-full.pt").exists()
 
 
 def test_missing_package_names_the_install_command(toy: Toy, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import importlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +144,7 @@ def build_dataset(
     )
     if limit is not None:
         n_train, n_test = min(n_train, limit), min(n_test, limit)
+    whole = n_train >= len(train) and n_test >= len(test)
     train = stratified_subset(train, labels, n_train, seed=SPLIT_SEED + 1)
     test = stratified_subset(test, labels, n_test, seed=SPLIT_SEED + 2)
     title = f"building {src.name} ({profile})"
@@ -155,7 +156,13 @@ def build_dataset(
             )
             for name, sel in (("train", train), ("test", test))
         }
-    meta = {**src.meta(), "profile": profile, "split_seed": SPLIT_SEED, "full_size": src.full_size}
+    meta = {
+        **src.meta(),
+        "profile": profile,
+        "split_seed": SPLIT_SEED,
+        "full_size": src.full_size,
+        "whole_source": whole,
+    }
     return Dataset(
         name=src.name,
         layout=src.layout,
@@ -171,6 +178,16 @@ def _checked(src: Source, x: torch.Tensor, sel: np.ndarray) -> torch.Tensor:
     if x.shape[0] != len(sel):
         raise RuntimeError(f"source {src.name!r} loaded {x.shape[0]} samples for {len(sel)} items")
     return x
+
+
+def _twin_profile(src: Source, ds: Dataset, profile: str, limit: int | None) -> str | None:
+    """The other profile when it would hold exactly the samples of ``ds``, else ``None``."""
+    if limit is not None or not ds.meta.get("whole_source"):
+        return None
+    if profile == "quick":
+        return "full"
+    fits = len(ds.train) <= src.quick_train and len(ds.test) <= src.quick_test
+    return "quick" if fits else None
 
 
 def _check_profile(profile: str) -> None:
@@ -223,12 +240,17 @@ def load_dataset(
         start = time.perf_counter()
         ds = build_dataset(src, profile=profile, limit=limit, progress=progress)
         seconds = time.perf_counter() - start
-        cache.store(
-            key,
-            ds,
-            version=src.version,
-            source_stat=stat_fingerprint(files),
-            source_hash=hash_files(files),
-            extra={"profile": profile, "limit": limit, "build_seconds": round(seconds, 3)},
-        )
+        stamp = {
+            "version": src.version,
+            "source_stat": stat_fingerprint(files),
+            "source_hash": hash_files(files),
+        }
+        extra = {"profile": profile, "limit": limit, "build_seconds": round(seconds, 3)}
+        cache.store(key, ds, **stamp, extra=extra)
+    twin = _twin_profile(src, ds, profile, limit)
+    if twin is not None:  # quick and full are the same samples: build once, file under both
+        twin_key = cache_key(name, twin, None)
+        with cache.build_lock(twin_key):
+            twin_ds = replace(ds, meta={**ds.meta, "profile": twin})
+            cache.store(twin_key, twin_ds, **stamp, extra={**extra, "profile": twin})
     return ds
