@@ -6,7 +6,8 @@ import typer
 
 app = typer.Typer(
     name="randquant",
-    help="Randomized Quantization: a modality-agnostic augmentation for self-supervised learning.",
+    help="Randomized Quantization: a modality-agnostic augmentation for self-supervised learning."
+    "\n\nExample: randquant show --output rq_bins.png --bins 2,4,8,16",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

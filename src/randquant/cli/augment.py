@@ -12,7 +12,8 @@ import typer
 from randquant.cli import app
 
 augment_app = typer.Typer(
-    help="Augmentations available by name (for --augment specs such as crop+rq:bins=16).",
+    help="Augmentations available by name (for --augment specs such as crop+rq:bins=16).\n\n"
+    "Example: randquant augment explain crop+rq:bins=16 --layout image",
     no_args_is_help=True,
 )
 app.add_typer(augment_app, name="augment")
@@ -20,7 +21,10 @@ app.add_typer(augment_app, name="augment")
 
 @augment_app.command("list")
 def list_augmentations() -> None:
-    """Show every augmentation: name, kind, layouts, options with defaults, description."""
+    """Show every augmentation: name, kind, layouts, options with defaults, description.
+
+    Example: randquant augment list
+    """
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -62,7 +66,17 @@ def explain(
     from rich.markup import escape
 
     from randquant.augment import build_views
+    from randquant.augment.views import MODALITIES
+    from randquant.data.base import LAYOUTS
 
+    for option, value, allowed in (
+        ("--layout", layout, LAYOUTS),
+        ("--modality", modality, (None, *MODALITIES)),
+        ("--rq-on", rq_on, ("input", "embedding")),
+    ):
+        if value not in allowed:
+            names = ", ".join(a for a in allowed if a is not None)
+            raise typer.BadParameter(f"one of {names}, got {value!r}", param_hint=option)
     try:
         views = build_views(spec, layout, modality=modality, rq_on=rq_on)  # type: ignore[arg-type]
     except ValueError as err:

@@ -14,7 +14,8 @@ import typer
 from randquant.cli import app
 
 data_app = typer.Typer(
-    help="Named real datasets built from installed Debian/PyPI packages, cached once.",
+    help="Named real datasets built from installed Debian/PyPI packages, cached once.\n\n"
+    "Example: randquant data prepare digits --profile quick",
     no_args_is_help=True,
 )
 app.add_typer(data_app, name="data")
@@ -76,9 +77,12 @@ def prepare_command(
     """
     from rich.console import Console
 
+    from randquant.cli.paths import check_output_dir
     from randquant.data.registry import PROFILES, get_source, list_datasets, load_dataset
     from randquant.data.sources import MissingSourceError
 
+    if cache_dir is not None:
+        check_output_dir(cache_dir, "--cache-dir")
     if profile not in PROFILES:
         raise typer.BadParameter(
             f"must be one of {', '.join(PROFILES)}, got {profile!r}", param_hint="--profile"

@@ -77,11 +77,13 @@ def _load(
 ) -> Dataset:
     """Load ``--data`` or ``--dataset`` (exactly one), standardised per channel from train."""
     from randquant.data import load_user_data, standardize
+    from randquant.data.base import LAYOUTS
 
     if (data is None) == (dataset is None):
         raise _bad("--data / --dataset", "give exactly one of --data FILE_OR_DIR or --dataset NAME")
     _check(0.0 < test_fraction < 1.0, "--test-fraction", f"must lie in (0, 1), got {test_fraction}")
     _check(image_size is None or image_size >= 1, "--image-size", f"must be >= 1, got {image_size}")
+    _check(layout in (None, *LAYOUTS), "--layout", f"one of {', '.join(LAYOUTS)}, got {layout!r}")
     if dataset is not None:
         _check(layout is None, "--layout", "applies to --data only")
         _check(profile in (None, "quick", "full"), "--profile", f"quick or full, got {profile!r}")
@@ -201,6 +203,7 @@ def pretrain_cmd(
       randquant pretrain --data motions.npz --augment crop+rq --epochs 50 \
           --output enc.pt
     """
+    from randquant.cli.paths import check_output_dir, check_output_file
     from randquant.engine.compare import pretrain_one
     from randquant.engine.encoder_file import save_encoder
     from randquant.models.registry import resolve_encoder_name
@@ -219,6 +222,8 @@ def pretrain_cmd(
         device=device,
     )
     ckpt = checkpoint_dir or output.with_name(output.name + ".ckpt")
+    check_output_file(output, "--output")
+    check_output_dir(ckpt, "--checkpoint-dir")
     _check(not resume or (ckpt / "last.ckpt").is_file(), "--resume", f"no last.ckpt in {ckpt}")
     ds = _load(data, dataset, profile, layout, test_fraction, image_size)
     _check_augments([augment], ds, rq_on, encoder)
@@ -272,6 +277,7 @@ def probe_cmd(
 
       randquant probe --checkpoint enc.pt --data motions.npz --output probe.json
     """
+    from randquant.cli.paths import check_output_file
     from randquant.engine.compare import resolve_device
     from randquant.engine.encoder_file import load_encoder
     from randquant.engine.results import write_atomic
@@ -281,6 +287,8 @@ def probe_cmd(
     _check(k >= 1, "--k", f"must be >= 1, got {k}")
     _check(temperature > 0, "--temperature", f"must be > 0, got {temperature}")
     _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
+    if output is not None:
+        check_output_file(output, "--output")
     try:
         _, torch_device = resolve_device(device)
     except ValueError as err:
@@ -343,6 +351,7 @@ def compare_cmd(
       randquant compare --data motions.npz --augment none,noise,rq,crop+rq \
           --method simclr --epochs 100 --seeds 0,1,2 --output results/motions
     """
+    from randquant.cli.paths import check_output_dir
     from randquant.engine.compare import run_compare, split_specs
 
     _check_common(method, encoder, width, batch_size)
@@ -351,6 +360,7 @@ def compare_cmd(
     _check(len(set(specs)) == len(specs), "--augment", f"specs repeat in {augment!r}")
     seed_list = _seeds(seeds)
     _check(not output.is_file(), "--output", f"{output} is a file; give a folder")
+    check_output_dir(output, "--output")
     _settings(
         method=method,
         epochs=epochs,
