@@ -210,17 +210,9 @@ def pretrain_cmd(
 
     _check_common(method, encoder, width, batch_size)
     _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
-    settings = _settings(
-        method=method,
-        epochs=epochs,
-        encoder=encoder,
-        width=width,
-        batch_size=batch_size,
-        rq_on=rq_on,
-        lr=lr,
-        weight_decay=weight_decay,
-        device=device,
-    )
+    settings = _settings(method=method, epochs=epochs, encoder=encoder, width=width,
+                         batch_size=batch_size, rq_on=rq_on, lr=lr, weight_decay=weight_decay,
+                         device=device)  # fmt: skip
     ckpt = checkpoint_dir or output.with_name(output.name + ".ckpt")
     check_output_file(output, "--output")
     check_output_dir(ckpt, "--checkpoint-dir")
@@ -359,38 +351,14 @@ def compare_cmd(
     _check(bool(specs), "--augment", "give at least one augmentation")
     _check(len(set(specs)) == len(specs), "--augment", f"specs repeat in {augment!r}")
     seed_list = _seeds(seeds)
-    _check(not output.is_file(), "--output", f"{output} is a file; give a folder")
     check_output_dir(output, "--output")
-    _settings(
-        method=method,
-        epochs=epochs,
-        encoder=encoder,
-        width=width,
-        batch_size=batch_size,
-        rq_on=rq_on,
-        lr=lr,
-        weight_decay=weight_decay,
-        device=device,
-    )
+    opts = dict(encoder=encoder, width=width, batch_size=batch_size, rq_on=rq_on, lr=lr,
+                weight_decay=weight_decay, device=device)  # fmt: skip
+    _settings(method=method, epochs=epochs, **opts)
     ds = _load(data, dataset, profile, layout, test_fraction, image_size)
     _check_augments(specs, ds, rq_on, encoder)
-    run_compare(
-        ds,
-        specs,
-        method,
-        epochs,
-        seed_list,
-        output,
-        encoder=encoder,
-        width=width,
-        batch_size=batch_size,
-        rq_on=rq_on,
-        lr=lr,
-        weight_decay=weight_decay,
-        device=device,
-        keep_checkpoints=keep_checkpoints,
-        progress=not quiet,
-    )
+    run_compare(ds, specs, method, epochs, seed_list, output, **opts,  # type: ignore[arg-type]
+                keep_checkpoints=keep_checkpoints, progress=not quiet)  # fmt: skip
     typer.echo((output / "results.md").read_text())
     typer.echo(f"results written to {output}/results.json, results.csv, results.md")
 
