@@ -197,3 +197,15 @@ def test_summary_mean_and_sample_std() -> None:
     md = markdown_table([rec("rq", 0, 0.5), rec("rq", 1, 0.7), rec("none", 0, 0.4)])
     assert "| rq | simclr | cnn1d | 5 | 2 | **60.0 ± 14.1** | **30.0 ± 7.1**" in md
     assert "| none | simclr | cnn1d | 5 | 1 | 40.0 ± 0.0 |" in md
+
+
+def test_split_specs_keeps_options_with_their_augmentation() -> None:
+    from randquant.engine.compare import split_specs
+
+    assert split_specs("rq:bins=16,proxy=middle,noise, crop+rq:p=0.5,none") == [
+        "rq:bins=16,proxy=middle",
+        "noise",
+        "crop+rq:p=0.5",
+        "none",
+    ]
+    assert split_specs(" , ") == []
