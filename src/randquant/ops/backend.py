@@ -94,6 +94,7 @@ def apply_numba(
     xn = x3.detach().numpy()
     inner = channel_inner(x3)
     is_int = not x3.dtype.is_floating_point
+    threads = torch.get_num_threads()
     with kernel.LOCK:
         _set_threads(kernel)
         cells = min(kernel.CELLS_PER_BIN * q.shape[1], kernel.MAX_CELLS)
@@ -105,3 +106,7 @@ def apply_numba(
         else:
             ilo = ihi = np.zeros(0, dtype=np.int64)  # never read for floats
         kernel.apply_kernel(xn, out3.numpy(), tables, q, a, ilo, ihi, is_int, inner)
+        if torch.get_num_threads() != threads:
+            # numba's first OpenMP launch resets the process-wide OpenMP thread count that
+            # torch also reads: without this, torch.set_num_threads(1) silently became 2
+            torch.set_num_threads(threads)
