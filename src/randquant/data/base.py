@@ -75,9 +75,7 @@ def validate_dataset(ds: Dataset) -> None:
     if ds.num_classes < 1:
         raise ValueError(f"{where}: num_classes must be >= 1, got {ds.num_classes}")
     if len(ds.class_names) != ds.num_classes:
-        raise ValueError(
-            f"{where}: {len(ds.class_names)} class names for {ds.num_classes} classes"
-        )
+        raise ValueError(f"{where}: {len(ds.class_names)} class names for {ds.num_classes} classes")
     shape: tuple[int, ...] | None = None
     for split_name, split in ds.splits().items():
         at = f"{where}, split {split_name!r}"

@@ -76,6 +76,13 @@ def _set_threads(kernel: ModuleType) -> None:
     numba.set_num_threads(max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS)))
 
 
+def table_cells(num_bins: int, values_per_group: int, per_bin: int, most: int) -> int:
+    """Lookup-table size: fine enough that a cell rarely holds two edges, yet never larger
+    than a quarter of the group (small groups, e.g. token embeddings, would pay more to build
+    the table than to search it)."""
+    return max(1, min(per_bin * num_bins, most, values_per_group // 4))
+
+
 def apply_numba(
     x3: torch.Tensor,
     out3: torch.Tensor,
@@ -97,7 +104,7 @@ def apply_numba(
     threads = torch.get_num_threads()
     with kernel.LOCK:
         _set_threads(kernel)
-        cells = min(kernel.CELLS_PER_BIN * q.shape[1], kernel.MAX_CELLS)
+        cells = table_cells(q.shape[1], x3.shape[2], kernel.CELLS_PER_BIN, kernel.MAX_CELLS)
         tables = kernel.build_tables(e, q, cells)
         if is_int:
             lo_i, hi_i = torch.aminmax(x3.detach(), dim=-1)

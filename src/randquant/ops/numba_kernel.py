@@ -82,8 +82,18 @@ def build_tables(edges: Any, proxies: Any, cells: int) -> tuple[Any, ...]:
 
 
 @njit(cache=True, inline="always")
-def _proxy_of(vc: Any, g: int, inner: Any, proxies: Any, base: Any, fast: Any, most: Any,
-              lo: Any, scale: Any, top: Any) -> Any:
+def _proxy_of(
+    vc: Any,
+    g: int,
+    inner: Any,
+    proxies: Any,
+    base: Any,
+    fast: Any,
+    most: Any,
+    lo: Any,
+    scale: Any,
+    top: Any,
+) -> Any:
     """The proxy of ``vc``'s bin in group ``g`` (exact)."""
     c = _cell(vc, lo, scale, top)
     if most[g] <= 1:
@@ -110,17 +120,28 @@ def _write(v: Any, q: Any, out: Any, i: int, ilo: int, ihi: int, is_int: bool) -
 
 
 @njit(parallel=True, cache=True)
-def apply_kernel(x: Any, out: Any, tables: tuple[Any, ...], proxies: Any, applied: Any,
-                 ilo: Any, ihi: Any, is_int: bool, channel_inner: bool) -> None:
+def apply_kernel(
+    x: Any,
+    out: Any,
+    tables: tuple[Any, ...],
+    proxies: Any,
+    applied: Any,
+    ilo: Any,
+    ihi: Any,
+    is_int: bool,
+    channel_inner: bool,
+) -> None:
     """Quantize ``x`` ``(B, C, M)`` into ``out``; ``tables`` from :func:`build_tables`."""
     inner, base, fast, most, los, scales = tables
     n_b, n_c, n_m = x.shape
-    tiles = (n_m + _TILE - 1) // _TILE
+    # with channels adjacent in memory a tile spans every channel: keep it cache-sized
+    span = max(1, _TILE // n_c) if channel_inner else _TILE
+    tiles = (n_m + span - 1) // span
     top = inner.dtype.type(base.shape[1] - 1)
     units = n_b * tiles if channel_inner else n_b * n_c * tiles
     for t in prange(units):
-        m0 = (t % tiles) * _TILE
-        m1 = min(n_m, m0 + _TILE)
+        m0 = (t % tiles) * span
+        m1 = min(n_m, m0 + span)
         b = t // tiles if channel_inner else t // tiles // n_c
         c_range = range(n_c) if channel_inner else range((t // tiles) % n_c, (t // tiles) % n_c + 1)
         for c in c_range:
