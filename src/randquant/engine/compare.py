@@ -189,6 +189,7 @@ def run_compare(
     keep_checkpoints: bool = False,
     progress: bool = True,
     trainer: Trainer = pretrain_one,
+    probe_max_iter: int = 500,
 ) -> list[RunRecord]:
     """Pretrain and probe every (augmentation, seed) pair; write results under ``output_dir``.
 
@@ -196,8 +197,9 @@ def run_compare(
     ``runs/<run_id>.json`` and the summaries ``results.json``, ``results.csv`` and
     ``results.md`` (mean ± std per augmentation, over every record in ``runs/``) are written
     atomically. Finished runs are skipped, so calling this again after an interruption
-    resumes. ``trainer`` replaces :func:`pretrain_one` (for tests and custom loops). Returns
-    the records of this call's plan, in plan order.
+    resumes. ``trainer`` replaces :func:`pretrain_one` (for tests and custom loops);
+    ``probe_max_iter`` caps the linear probe's L-BFGS iterations (not part of the run id).
+    Returns the records of this call's plan, in plan order.
 
     >>> run_compare(ds, ["none", "rq"], "simclr", 50, [0, 1, 2], "out/")  # doctest: +SKIP
     """
@@ -244,7 +246,13 @@ def run_compare(
                     )
                 finally:
                     bar.start()
-                probes = evaluate_encoder(trained.encoder, data, device=probe_device, seed=seed)
+                probes = evaluate_encoder(
+                    trained.encoder,
+                    data,
+                    device=probe_device,
+                    seed=seed,
+                    linear_max_iter=probe_max_iter,
+                )
                 done = RunRecord(
                     augment=augment,
                     method=method,

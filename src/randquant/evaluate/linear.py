@@ -94,6 +94,7 @@ def linear_probe(
     val_feats: torch.Tensor | None = None,
     val_y: torch.Tensor | None = None,
     seed: int = 0,
+    max_iter: int = 500,
 ) -> ProbeResult:
     """Linear probe with a weight-decay sweep chosen on a validation split, then a refit.
 
@@ -101,13 +102,16 @@ def linear_probe(
     in :data:`WEIGHT_DECAYS` is fitted on train and scored on the validation split (``val_*``
     when given, otherwise a stratified 20 % hold-out of train drawn with ``seed``); the best
     (ties: the larger decay) is refitted on train + validation and scored on test. ``detail``
-    holds ``weight_decay`` and, when a sweep ran, ``val_accuracy``.
+    holds ``weight_decay`` and, when a sweep ran, ``val_accuracy``. ``max_iter`` caps the
+    L-BFGS iterations of each fit (lower it for quick benchmarks).
 
     >>> x = torch.cat([torch.randn(20, 4) + 4, torch.randn(20, 4) - 4])
     >>> y = torch.cat([torch.zeros(20), torch.ones(20)]).long()
     >>> linear_probe(x, y, x, y).accuracy
     1.0
     """
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     check_features(train_feats, train_y, "train")
     check_features(test_feats, test_y, "test")
     if (val_feats is None) != (val_y is None):
@@ -133,7 +137,9 @@ def linear_probe(
         fx, vx = _standardise(fit_x.double(), val_x.double())
         best_acc = -1.0
         for wd in WEIGHT_DECAYS:
-            params = fit_logistic(fx, fit_y, num_classes=num_classes, weight_decay=wd)
+            params = fit_logistic(
+                fx, fit_y, num_classes=num_classes, weight_decay=wd, max_iter=max_iter
+            )
             acc = float((_predict(vx, params) == val_lab).double().mean())
             if acc >= best_acc:
                 best_acc, best_wd = acc, wd
@@ -143,5 +149,7 @@ def linear_probe(
     all_x = torch.cat([fit_x, val_x]).double()
     all_y = torch.cat([fit_y, val_lab])
     ax, tx = _standardise(all_x, test_feats.double())
-    params = fit_logistic(ax, all_y, num_classes=num_classes, weight_decay=best_wd)
+    params = fit_logistic(
+        ax, all_y, num_classes=num_classes, weight_decay=best_wd, max_iter=max_iter
+    )
     return score(_predict(tx, params), test_y.long(), detail)
