@@ -1,4 +1,4 @@
-"""``randquant show``: pictures of what RQ does."""
+"""``randquant show``: pictures of what RQ (or any augmentation) does."""
 
 from __future__ import annotations
 
@@ -9,21 +9,7 @@ import typer
 from randquant.cli import app
 
 
-@app.command("show")
-def show(
-    image: Path | None = typer.Option(
-        None, help="An image file; default: a real photo shipped in scikit-learn."
-    ),
-    output: Path = typer.Option(Path("rq_bins.png"), help="Where to write the PNG."),
-    bins: str = typer.Option("2,4,8,16", help="Bin counts, comma-separated."),
-    seed: int = typer.Option(0, help="Seed of the RQ draw."),
-) -> None:
-    """Write a PNG of an image before and after RQ at several bin counts.
-
-    Example: randquant show --output docs/img/rq_bins.png --bins 2,4,8,16
-    """
-    from randquant.viz.rq_grid import load_image, sample_photo, save_rq_grid
-
+def _bin_counts(bins: str) -> tuple[int, ...]:
     try:
         counts = tuple(int(b) for b in bins.split(","))
     except ValueError:
@@ -32,6 +18,13 @@ def show(
         ) from None
     if not counts or min(counts) < 1:
         raise typer.BadParameter(f"bin counts must be >= 1, got {bins!r}", param_hint="--bins")
+    return counts
+
+
+def _show_photo(image: Path | None, output: Path, bins: str, seed: int) -> None:
+    from randquant.viz.rq_grid import load_image, sample_photo, save_rq_grid
+
+    counts = _bin_counts(bins)
     if image is not None and not image.is_file():
         raise typer.BadParameter(f"no such file: {image}", param_hint="--image")
     try:
@@ -45,4 +38,76 @@ def show(
         seed=seed,
         title=f"Randomized Quantization of {image.name if image else 'china.jpg'}",
     )
+
+
+def _show_dataset(
+    dataset: str, augment: str, rq_on: str | None, n: int, profile: str, seed: int, output: Path
+) -> None:
+    from randquant.data.registry import load_dataset
+    from randquant.viz.gallery import gallery_views, save_gallery
+
+    if rq_on not in (None, "input", "embedding"):
+        raise typer.BadParameter(f"input or embedding, got {rq_on!r}", param_hint="--rq-on")
+    if profile not in ("quick", "full"):
+        raise typer.BadParameter(f"quick or full, got {profile!r}", param_hint="--profile")
+    if not 1 <= n <= 32:
+        raise typer.BadParameter(f"must lie in [1, 32], got {n}", param_hint="--n")
+    try:
+        ds = load_dataset(dataset, profile=profile)
+    except (KeyError, ValueError) as err:
+        raise typer.BadParameter(str(err).strip("'\""), param_hint="--dataset") from None
+    try:
+        views = gallery_views(ds, augment, n=n, seed=seed, rq_on=rq_on)  # type: ignore[arg-type]
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--augment") from None
+    save_gallery(views, output)
+
+
+@app.command("show")
+def show(
+    image: Path | None = typer.Option(
+        None, help="An image file; default: a real photo shipped in scikit-learn."
+    ),
+    output: Path | None = typer.Option(
+        None, help="Where to write the PNG [default: rq_bins.png, or gallery_DATASET.png]."
+    ),
+    bins: str | None = typer.Option(
+        None, help="Bin counts, comma-separated [default: 2,4,8,16]; photo mode only."
+    ),
+    seed: int = typer.Option(0, help="Seed of the draws (and of the samples shown)."),
+    dataset: str | None = typer.Option(
+        None, help="A named dataset: draw a gallery of its samples and two augmented views."
+    ),
+    augment: str = typer.Option("rq", help="Augmentation spec of the gallery, e.g. crop+rq."),
+    rq_on: str | None = typer.Option(
+        None,
+        "--rq-on",
+        help="input or embedding [default: embedding for text tokens, else input].",
+    ),
+    n: int = typer.Option(6, "--n", help="Samples in the gallery."),
+    profile: str = typer.Option("quick", help="Dataset profile: quick or full."),
+) -> None:
+    """Write a PNG: an image at several RQ bin counts, or a gallery of a dataset's views.
+
+    Examples:
+
+      randquant show --output docs/img/rq_bins.png --bins 2,4,8,16
+
+      randquant show --dataset furniture --augment crop+rq --n 4 --output furniture.png
+    """
+    if dataset is None:
+        gallery_only = {"--augment": augment != "rq", "--rq-on": rq_on, "--n": n != 6}
+        for option, given in gallery_only.items():
+            if given:
+                raise typer.BadParameter("applies to --dataset only", param_hint=option)
+        output = output or Path("rq_bins.png")
+        _show_photo(image, output, bins or "2,4,8,16", seed)
+    else:
+        if image is not None or bins is not None:
+            raise typer.BadParameter(
+                "applies to the photo mode only, not with --dataset",
+                param_hint="--image" if image is not None else "--bins",
+            )
+        output = output or Path(f"gallery_{dataset}.png")
+        _show_dataset(dataset, augment, rq_on, n, profile, seed, output)
     typer.echo(f"wrote {output}")
