@@ -16,6 +16,7 @@ app = typer.Typer(
 from randquant.cli import augment as _augment  # noqa: E402, F401  (randquant augment ...)
 from randquant.cli import bench as _bench  # noqa: E402, F401  (randquant bench ...)
 from randquant.cli import data as _data  # noqa: E402, F401  (randquant data ...)
+from randquant.cli import demo as _demo  # noqa: E402, F401  (randquant demo)
 from randquant.cli import show as _show  # noqa: E402, F401  (randquant show)
 from randquant.cli import train as _train  # noqa: E402, F401  (pretrain, probe, compare)
 

@@ -102,4 +102,150 @@ def _prod(values: tuple[int, ...]) -> int:
     return n
 
 
+def _name_list(text: str | None) -> list[str] | None:
+    return [v.strip() for v in text.split(",") if v.strip()] if text else None
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected integers like 0,1,2, got {text!r}", param_hint="--seeds"
+        ) from None
+    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise typer.BadParameter(
+            f"expected distinct seeds >= 0, got {text!r}", param_hint="--seeds"
+        )
+    return seeds
+
+
+def _set_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+@bench_app.command("suite")
+def bench_suite(
+    profile: str = typer.Option("quick", help="quick | full (see randquant.bench.suite)."),
+    datasets: str | None = typer.Option(None, help="Comma-separated names; default: all."),
+    seeds: str = typer.Option("0,1,2", help="Seeds, comma-separated."),
+    groups: str | None = typer.Option(None, help="Only these job groups: main, dabs, shed."),
+    output: Path | None = typer.Option(None, help="Default: benchmarks/results/suite/PROFILE."),
+    threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy box)."),
+    progress: bool = typer.Option(True, help="Show the progress bar."),
+) -> None:
+    """Every dataset x augmentation x seed, resumable; one result file per run.
+
+    Example: randquant bench suite --profile quick --datasets digits,watch --seeds 0
+    """
+    from randquant.bench.suite import SUITE_PROFILES, run_suite
+
+    if profile not in SUITE_PROFILES:
+        raise typer.BadParameter(
+            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
+        )
+    _set_threads(threads)
+    out = output or Path("benchmarks/results/suite") / profile
+    try:
+        plan = run_suite(
+            profile,
+            _seed_list(seeds),
+            out,
+            datasets=_name_list(datasets),
+            groups=_name_list(groups),
+            progress=progress,
+        )
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    for note in plan.notes:
+        typer.echo(f"skipped: {note}")
+    typer.echo(f"results under {out}")
+
+
+@bench_app.command("ablation")
+def bench_ablation(
+    profile: str = typer.Option("quick", help="quick | full (the suite's profile table)."),
+    datasets: str = typer.Option(
+        "digits,espeak_digits,mnist1d", help="One dataset per modality, comma-separated."
+    ),
+    seeds: str = typer.Option("0,1,2", help="Seeds, comma-separated."),
+    output: Path | None = typer.Option(None, help="Default: benchmarks/results/ablation/PROFILE."),
+    threads: int = typer.Option(1, min=1, help="torch CPU threads."),
+    progress: bool = typer.Option(True, help="Show the progress bar."),
+) -> None:
+    """RQ ablations: bins, edge spacing, proxy, p, input vs embedding; resumable.
+
+    Example: randquant bench ablation --datasets digits --seeds 0,1,2
+    """
+    from randquant.bench.ablation import run_ablation
+    from randquant.bench.suite import SUITE_PROFILES
+
+    if profile not in SUITE_PROFILES:
+        raise typer.BadParameter(
+            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
+        )
+    _set_threads(threads)
+    out = output or Path("benchmarks/results/ablation") / profile
+    names = _name_list(datasets) or []
+    try:
+        run_ablation(profile, _seed_list(seeds), out, datasets=names, progress=progress)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    typer.echo(f"results under {out}")
+
+
+@bench_app.command("train-step")
+def bench_train_step(
+    batch_size: int = typer.Option(128, min=2, help="Batch size of the timed steps."),
+    width: int = typer.Option(64, min=1, help="Encoder width."),
+    repeats: int = typer.Option(5, min=1, help="Interleaved rounds; medians are reported."),
+    threads: int = typer.Option(2, min=1, help="torch CPU threads."),
+    output: Path | None = typer.Option(
+        Path("benchmarks/results/train_step.json"), help="Where to write the JSON."
+    ),
+) -> None:
+    """Share of a real training step (image and audio settings) spent in RQ; target <= 5 %.
+
+    Example: randquant bench train-step --batch-size 128 --threads 2
+    """
+    from randquant.bench.training_cost import run_training_cost
+    from randquant.io import write_json_atomic
+
+    result = run_training_cost(batch_size=batch_size, width=width, repeats=repeats, threads=threads)
+    for r in result["rows"]:
+        typer.echo(
+            f"{r['name']}: step {r['step_ms_none']:.0f} ms (none) / {r['step_ms_rq']:.0f} ms (rq); "
+            f"RQ {r['rq_ms']:.1f} ms = {r['rq_share_pct']:.1f} % of the step"
+        )
+    typer.echo(result["verdict"])
+    if output is not None:
+        write_json_atomic(output, result)
+        typer.echo(f"wrote {output}")
+
+
+@bench_app.command("report")
+def bench_report(
+    results: Path = typer.Option(Path("benchmarks/results"), help="Result folder root."),
+    profile: str = typer.Option("quick", help="Which suite/ablation profile to report."),
+    docs: Path = typer.Option(Path("docs"), help="Docs folder (report + img/)."),
+    plots: bool = typer.Option(True, help="Also write the PNG plots."),
+) -> None:
+    """Generate docs/benchmarks.md (and docs/img/*.png) from the result files.
+
+    Example: randquant bench report --profile quick
+    """
+    from randquant.bench.report import Inputs, write_report
+
+    inputs = Inputs(
+        results=results,
+        suite=results / "suite" / profile,
+        ablation=results / "ablation" / profile,
+        docs=docs,
+    )
+    path = write_report(inputs, plots=plots)
+    typer.echo(f"wrote {path}")
+
+
 app.add_typer(bench_app, name="bench")
