@@ -67,8 +67,16 @@ class Views:
 
     @property
     def query1(self) -> Tensor:
-        """The first view the online network sees: mixed when e-Mix is on."""
+        """The first view the online network sees: mixed when e-Mix is on (float inputs)."""
         return self.x1 if self.x1_mixed is None else self.x1_mixed
+
+    @property
+    def mix_embedding(self) -> tuple[Tensor, Tensor] | None:
+        """``(perm, lam)`` when e-Mix must mix the *embedded* tokens of ``x1`` (token ids
+        cannot be mixed), else None."""
+        if self.x1_mixed is not None or self.perm is None or self.lam is None:
+            return None
+        return self.perm, self.lam
 
 
 def derive_seed(seed: int, *parts: int) -> int:
@@ -151,15 +159,36 @@ class SSLMethod(pl.LightningModule):
         assert self._generator is not None
         return self._generator
 
-    def encode(self, encoder: nn.Module, x: Tensor) -> Tensor:
-        """Run ``encoder`` on ``x``, with RQ on the embedded tokens when the views ask for it."""
+    def encode(
+        self, encoder: nn.Module, x: Tensor, *, mix: tuple[Tensor, Tensor] | None = None
+    ) -> Tensor:
+        """Run ``encoder`` on ``x``, with RQ on the embedded tokens when the views ask for it.
+
+        ``mix = (perm, lam)`` then mixes the embedded tokens (after RQ):
+        ``t[i] = lam[i] * t[i] + (1 - lam[i]) * t[perm[i]]``.
+        """
         transform = self.view_aug.embedding_transform
-        if transform is None:
+        if transform is None and mix is None:
             out: Tensor = encoder(x)
             return out
         gen = self.generator
-        out = encoder(x, embedding_transform=lambda t: transform(t, generator=gen))
+
+        def on_tokens(t: Tensor) -> Tensor:
+            if transform is not None:
+                t = transform(t, generator=gen)
+            if mix is not None:
+                perm, lam = mix
+                w = lam.to(device=t.device, dtype=t.dtype).reshape(-1, *([1] * (t.ndim - 1)))
+                t = w * t + (1.0 - w) * t[perm.to(t.device)]
+            return t
+
+        out = encoder(x, embedding_transform=on_tokens)
         return out
+
+    def encode_query(self, encoder: nn.Module, views: Views) -> Tensor:
+        """Encode the first view as the online network sees it (e-Mix applied, on the input
+        or on the embedded tokens)."""
+        return self.encode(encoder, views.query1, mix=views.mix_embedding)
 
     def make_views(self, batch: Any) -> tuple[Views, Tensor]:
         """Two views (and e-Mix) from ``(x, y, idx)`` or a pre-augmented ``(x1, x2, y, idx)``."""
@@ -174,8 +203,17 @@ class SSLMethod(pl.LightningModule):
             return Views(x1, x2), y
         from randquant.augment import mix_batch
 
-        mixed, perm, lam = mix_batch(x1, self.view_aug.mixup, gen)
-        return Views(x1, x2, mixed, perm, lam), y
+        if x1.dtype.is_floating_point:
+            mixed, perm, lam = mix_batch(x1, self.view_aug.mixup, gen)
+            return Views(x1, x2, mixed, perm, lam), y
+        # token ids cannot be mixed: draw as mix_batch does, mix the embeddings in encode_query
+        from randquant.augment.draws import beta, randperm
+
+        like = x1.new_empty(0, dtype=torch.float32)
+        alpha = self.view_aug.mixup.alpha
+        lam = beta(alpha, alpha, (x1.shape[0],), gen, like).float()
+        perm = randperm(x1.shape[0], gen, like)
+        return Views(x1, x2, None, perm, lam), y
 
     # --- Lightning hooks -------------------------------------------------------------------
 

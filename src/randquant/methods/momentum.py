@@ -73,7 +73,7 @@ class MomentumMethod(SSLMethod):
     def branches(self, views: Views) -> tuple[Tensor, tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
         """``(h2, (p1, p2), (t1, t2))``: the online features of view 2, the online predictions of
         both views (view 1 mixed under e-Mix) and the target projections of the clean views."""
-        h1 = self.encode(self.encoder, views.query1)
+        h1 = self.encode_query(self.encoder, views)
         h2 = self.encode(self.encoder, views.x2)
         p1 = self.predictor(self.projector(h1))
         p2 = self.predictor(self.projector(h2))

@@ -58,7 +58,7 @@ class SimCLR(SSLMethod):
         self.projector = projection_head(self.feature_dim, hidden_dim=hidden_dim, out_dim=proj_dim)
 
     def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
-        h1 = self.encode(self.encoder, views.query1)
+        h1 = self.encode_query(self.encoder, views)
         h2 = self.encode(self.encoder, views.x2)
         z1, z2 = self.projector(h1), self.projector(h2)
         if views.perm is None:
