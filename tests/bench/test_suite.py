@@ -1,0 +1,155 @@
+"""The suite's plan and its runs: a real 1-epoch run on a small stand-in dataset, resume, skips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from randquant.bench.ablation import ablation_jobs, run_ablation
+from randquant.bench.plots import bins_of
+from randquant.bench.suite import (
+    CROP_AUGMENTS,
+    Budget,
+    Job,
+    budget_for,
+    plan_dataset,
+    plan_suite,
+    run_jobs,
+    subset,
+)
+from randquant.data import Dataset, SplitData
+from randquant.engine.compare import pretrain_one
+from randquant.engine.results import load_runs
+
+torch.set_num_threads(1)
+TINY = Budget(epochs=1, batch_size=8, width=8, train=None, test=None, probe_max_iter=20)
+
+
+def stand_in() -> Dataset:
+    """Generated sensor-like data (3 classes, 2 channels x 16 steps), not a real dataset."""
+    gen = torch.Generator().manual_seed(0)
+    y = torch.arange(3).repeat_interleave(8)
+    x = torch.randn(24, 2, 16, generator=gen) + y[:, None, None]
+    return Dataset(
+        "stand_in",
+        "sequence",
+        SplitData(x, y),
+        SplitData(x[::2], y[::2]),
+        3,
+        ("a", "b", "c"),
+        meta={"modality": "sensor"},
+    )
+
+
+def test_crop_on_tabular_is_skipped_with_a_note() -> None:
+    jobs, notes = plan_dataset("wine", "vector", "tabular")
+    main = next(j for j in jobs if j.group == "main")
+    assert not set(CROP_AUGMENTS) & set(main.augments)
+    assert len(notes) == 1 and "wine" in notes[0] and "crop+rq" in notes[0]
+    assert {j.group for j in jobs} == {"main", "dabs", "shed"}
+    dabs = next(j for j in jobs if j.group == "dabs")
+    assert dabs.rq_on == "embedding" and dabs.encoder == "transformer"
+    assert set(dabs.augments) == {"rq", "mixup"}
+
+
+def test_tokens_run_rq_on_embeddings_and_images_get_crops() -> None:
+    jobs, notes = plan_dataset("glosses", "tokens", "text")
+    assert jobs[0].rq_on == "embedding" and "crop+rq" in jobs[0].augments and not notes
+    assert [j.method for j in jobs] == ["moco_v3", "shed"]
+    img, _ = plan_dataset("digits", "image", "image")
+    assert len(img) == 1 and img[0].method == "simclr" and len(img[0].augments) == 12
+    audio, _ = plan_dataset("speech", "sequence", "audio")
+    assert audio[0].method == "byol"
+
+
+def test_profiles_and_groups() -> None:
+    assert budget_for("quick", "digits").epochs == 10
+    assert budget_for("quick", "no_such_set") == budget_for("quick", "default")
+    with pytest.raises(ValueError, match="profile"):
+        budget_for("huge", "digits")
+    plan = plan_suite([("wine", "vector", "tabular")], "quick", groups=["shed"])
+    assert [j.group for j in plan.jobs] == ["shed"] and plan.n_runs(3) == 3
+
+
+def test_subset_is_stratified_and_fixed() -> None:
+    ds = stand_in()
+    small = subset(ds, 6, None)
+    assert len(small.train) == 6 and sorted(small.train.y.tolist()) == [0, 0, 1, 1, 2, 2]
+    assert torch.equal(subset(ds, 6, None).train.x, small.train.x)
+    assert len(small.test) == len(ds.test)
+
+
+class Counting:
+    """Wraps the real trainer and counts the runs it trains."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, int]] = []
+
+    def __call__(self, data: Dataset, augment: str, seed: int, *a: Any, **kw: Any) -> Any:
+        self.runs.append((augment, seed))
+        return pretrain_one(data, augment, seed, *a, **kw)
+
+
+def test_real_one_epoch_run_then_resume_skips(tmp_path: Path) -> None:
+    job = Job("stand_in", "main", ("rq",), "simclr", "input")
+    counter = Counting()
+
+    def run() -> None:
+        run_jobs(
+            [job],
+            {"stand_in": TINY},
+            [0],
+            tmp_path,
+            loader=lambda n, b: stand_in(),
+            trainer=counter,
+            progress=False,
+        )
+
+    run()
+    records = load_runs(tmp_path / "stand_in" / "main" / "runs")
+    assert len(records) == 1 and counter.runs == [("rq", 0)]
+    r = records[0]
+    assert r.augment == "rq" and r.epochs == 1 and 0.0 <= r.linear_acc <= 1.0
+    assert r.final_loss == r.final_loss and r.final_loss > 0  # finite SSL loss recorded
+    run()  # resumes: the finished run is skipped
+    assert counter.runs == [("rq", 0)]
+
+
+def test_a_failing_setting_is_noted_and_the_rest_runs(tmp_path: Path) -> None:
+    jobs = [
+        Job("stand_in", "bad", ("rq",), "simclr", "input"),
+        Job("stand_in", "good", ("none",), "simclr", "input"),
+    ]
+
+    def trainer(data: Dataset, augment: str, *a: Any, **kw: Any) -> Any:
+        if augment == "rq":
+            raise RuntimeError("boom")
+        return pretrain_one(data, augment, *a, **kw)
+
+    run_jobs(
+        jobs,
+        {"stand_in": TINY},
+        [0],
+        tmp_path,
+        loader=lambda n, b: stand_in(),
+        trainer=trainer,
+        progress=False,
+    )
+    assert "boom" in (tmp_path / "failures.json").read_text()
+    assert len(load_runs(tmp_path / "stand_in" / "good" / "runs")) == 1
+
+
+def test_ablation_specs() -> None:
+    jobs = ablation_jobs("digits", "image")
+    factors = jobs[0].augments
+    assert [bins_of(s) for s in factors[:7]] == [1, 2, 4, 8, 16, 32, 64]
+    assert {"rq:spacing=uniform", "rq:proxy=middle", "rq:p=0.25", "rq:p=0.5"} <= set(factors)
+    assert [(j.group, j.rq_on, j.encoder) for j in jobs[1:]] == [
+        ("input_tf", "input", "transformer"),
+        ("embedding_tf", "embedding", "transformer"),
+    ]
+    with pytest.raises(ValueError, match="unknown"):
+        run_ablation("quick", [0], Path("unused"), datasets=["nope"], modalities={"x": "image"})
