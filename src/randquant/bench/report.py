@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from randquant.bench.report_sections import ablation_discussion, ablation_section, op_section
 from randquant.bench.results_io import Setting, find_records, read_json, settings
-from randquant.bench.suite import BASE_AUGMENTS, CROP_AUGMENTS
+from randquant.bench.tables import (
+    MODALITY_ORDER,
+    budget_lines,
+    header,
+    mod_rank,
+    order_rows,
+    setting_table,
+)
 
-#: Modality of each group of rows, in report order.
-MODALITY_ORDER: tuple[str, ...] = ("image", "audio", "points", "sensor", "text", "tabular")
-#: Generic baselines RQ is compared with in the generated discussion.
 RIVALS: tuple[tuple[str, str], ...] = (
     ("rq", "none"),
     ("rq", "noise"),
@@ -57,52 +62,15 @@ def _modality(manifest: dict[str, Any] | None, dataset: str) -> str:
     return known.get(dataset, "other")
 
 
-def _order(rows: Sequence[Setting]) -> list[Setting]:
-    canon = {a: i for i, a in enumerate(BASE_AUGMENTS + CROP_AUGMENTS)}
-    return sorted(rows, key=lambda s: (s.group != "main", canon.get(s.augment, 99), s.label))
-
-
-def header(manifest: dict[str, Any] | None, kind: str) -> list[str]:
-    """Hardware and command lines of a manifest."""
-    if not manifest:
-        return [f"_No {kind} manifest found._", ""]
-    hw = manifest.get("hardware", {})
-    return [
-        f"Command: `{manifest.get('command', '?')}` (last written {manifest.get('updated', '?')}).",
-        f"Hardware: {hw.get('cpu', '?')}, {hw.get('cores', '?')} cores, torch "
-        f"{hw.get('torch', '?')} with {hw.get('torch_threads', '?')} thread(s), "
-        f"GPU: {hw.get('gpu') or 'none'}.",
-        "",
-    ]
-
-
-def setting_table(rows: Sequence[Setting]) -> list[str]:
-    """Per-setting table: probes, final SSL loss, epochs, seeds, wall time."""
-    lines = [
-        "| dataset | augmentation | method | encoder | linear % | kNN % | final loss | "
-        "epochs | seeds | train s/run |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for s in rows:
-        loss = s.metric("final_loss")
-        lines.append(
-            f"| {s.dataset} | {s.label} | {s.method} | {s.encoder} | "
-            f"{s.metric('linear_acc').pct()} | {s.metric('knn_acc').pct()} | "
-            f"{loss.mean:.3f} | {s.epochs} | {len(s.runs)} | "
-            f"{s.metric('train_seconds').mean:.0f} |"
-        )
-    return [*lines, ""]
-
-
 def summary_table(rows: Sequence[Setting], modality: dict[str, str]) -> list[str]:
     """Paper-shaped table: rows augmentations, columns datasets; best per column in bold.
 
     RQ cells (``rq``, ``crop+rq``, RQ on embeddings) that are not the column's best carry a
     ``▼`` and the gap to the best in points.
     """
-    datasets = sorted({s.dataset for s in rows}, key=lambda d: (_mod_rank(modality[d]), d))
+    datasets = sorted({s.dataset for s in rows}, key=lambda d: (mod_rank(modality[d]), d))
     labels: list[str] = []
-    for s in _order(rows):
+    for s in order_rows(rows):
         if s.label not in labels:
             labels.append(s.label)
     grid = {(s.label, s.dataset): s.metric("linear_acc") for s in rows}
@@ -126,10 +94,6 @@ def summary_table(rows: Sequence[Setting], modality: dict[str, str]) -> list[str
             cells.append(text)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return [*lines, ""]
-
-
-def _mod_rank(m: str) -> int:
-    return MODALITY_ORDER.index(m) if m in MODALITY_ORDER else len(MODALITY_ORDER)
 
 
 def discussion(rows: Sequence[Setting]) -> list[str]:
@@ -166,71 +130,6 @@ def _clear(a: Setting, b: Setting) -> bool:
     return ca.n > 1 and cb.n > 1 and ca.mean - ca.std > cb.mean + cb.std
 
 
-def ablation_section(rows: Sequence[Setting]) -> list[str]:
-    """One table per dataset: each ablation row's probes and loss."""
-    lines: list[str] = []
-    for dataset in sorted({s.dataset for s in rows}):
-        mine = [s for s in rows if s.dataset == dataset]
-        mine.sort(key=lambda s: (s.group != "factors", _bins_key(s.augment), s.label))
-        lines += [f"### {dataset}", "", *setting_table(mine)]
-    return lines
-
-
-def _bins_key(spec: str) -> tuple[int, str]:
-    from randquant.bench.plots import bins_of
-
-    n = bins_of(spec)
-    return (0 if n is not None else 1, f"{n:04d}" if n is not None else spec)
-
-
-def op_section(op: dict[str, Any] | None, step: dict[str, Any] | None) -> list[str]:
-    """The op benchmark (``op.json``) and the training-step cost (``train_step.json``)."""
-    lines = ["## Cost of the op", ""]
-    if op is None:
-        lines += [
-            "_`benchmarks/results/op.json` not found: run "
-            "`randquant bench op --output benchmarks/results/op.json`._",
-            "",
-        ]
-    else:
-        hw = op.get("hardware", {})
-        lines += [
-            f"`randquant bench op`, shape {op.get('shape')}, {op.get('threads')} thread(s), "
-            f"{hw.get('cpu', '?')}; medians of {op.get('repeats')} interleaved rounds.",
-            "",
-            "| implementation | bins | ms | × clone | × naive | peak MB |",
-            "|---|---:|---:|---:|---:|---:|",
-        ]
-        for r in op.get("rows", []):
-            base = "" if r.get("x_baseline") is None else f"{r['x_baseline']:.3f}"
-            peak = "n/a" if r.get("peak_extra_mb") is None else f"{r['peak_extra_mb']:.0f}"
-            lines.append(
-                f"| {r['implementation']} | {r['bins']} | {r['ms']:.1f} | "
-                f"{r['x_clone']:.2f} | {base} | {peak} |"
-            )
-        lines.append("")
-    if step is None:
-        lines += [
-            "_`benchmarks/results/train_step.json` not found: run `randquant bench train-step`._",
-            "",
-        ]
-    else:
-        lines += [
-            "RQ inside a real training step (`randquant bench train-step`): forward, backward and "
-            "optimiser step of the method, with and without RQ in the views; median step times.",
-            "",
-            "| setting | batch | step ms (no aug) | step ms (rq) | RQ ms | RQ share % |",
-            "|---|---:|---:|---:|---:|---:|",
-        ]
-        for r in step.get("rows", []):
-            lines.append(
-                f"| {r['name']} | {r['batch_size']} | {r['step_ms_none']:.1f} | "
-                f"{r['step_ms_rq']:.1f} | {r['rq_ms']:.2f} | {r['rq_share_pct']:.1f} |"
-            )
-        lines += ["", f"Target: RQ ≤ 5 % of the step. {step.get('verdict', '')}", ""]
-    return lines
-
-
 PAPER_LINES: tuple[str, ...] = (
     "## Against the paper's published numbers",
     "",
@@ -258,7 +157,7 @@ def paper_comparison(rows: Sequence[Setting], modality: dict[str, str]) -> list[
         "| dataset | modality | rq % | crop+rq % | specific % | crop+mixup % |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for d in sorted({d for d, _ in main}, key=lambda d: (_mod_rank(modality[d]), d)):
+    for d in sorted({d for d, _ in main}, key=lambda d: (mod_rank(modality[d]), d)):
         cells = [main.get((d, a)) for a in ("rq", "crop+rq", "specific", "crop+mixup")]
         text = [f"{100 * c.mean:.1f}" if c is not None else "–" for c in cells]
         lines.append(f"| {d} | {modality[d]} | " + " | ".join(text) + " |")
@@ -287,7 +186,7 @@ def extra_sections(inputs: Inputs) -> list[str]:
                 f"### `{runs_dir.parent.relative_to(inputs.results)}` (run records in "
                 f"`{runs_dir}`)",
                 "",
-                *setting_table(_order(rows)),
+                *setting_table(order_rows(rows)),
             ]
     return lines
 
@@ -315,7 +214,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     if suite_manifest and suite_manifest.get("skipped"):
         lines += ["Skipped pairs:", ""] + [f"- {n}" for n in suite_manifest["skipped"]] + [""]
     if suite_manifest:
-        lines += _budget_lines(suite_manifest)
+        lines += budget_lines(suite_manifest)
     lines += ["### Summary (linear probe %)", ""]
     if suite_rows:
         lines += summary_table(suite_rows, modality)
@@ -337,14 +236,14 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
                     [
                         s
                         for d in sorted({s.dataset for s in mine})
-                        for s in _order([x for x in mine if x.dataset == d])
+                        for s in order_rows([x for x in mine if x.dataset == d])
                     ]
                 ),
             ]
     lines += ["## Ablations", "", *header(abl_manifest, "ablation")]
     if abl_manifest:
-        lines += _budget_lines(abl_manifest)
-    lines += ablation_section(abl_rows)
+        lines += budget_lines(abl_manifest)
+    lines += ablation_section(abl_rows) + ablation_discussion(abl_rows)
     if plots and abl_rows:
         from randquant.bench.plots import accuracy_vs_bins
 
@@ -356,25 +255,6 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     lines += paper_comparison(suite_rows, modality) if suite_rows else []
     lines += ["## Other comparisons in this repository", "", *extra_sections(inputs)]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _budget_lines(manifest: dict[str, Any]) -> list[str]:
-    budgets = manifest.get("budgets", {})
-    methods = manifest.get("methods", {})
-    lines = [
-        f"Profile `{manifest.get('profile')}`, seeds {manifest.get('seeds')}. Methods: "
-        + ", ".join(f"{k}: {v}" for k, v in methods.items())
-        + ".",
-        "",
-        "| dataset | epochs | batch | width | train cap | test cap |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, b in budgets.items():
-        lines.append(
-            f"| {name} | {b['epochs']} | {b['batch_size']} | {b['width']} | "
-            f"{b['train'] or 'all'} | {b['test'] or 'all'} |"
-        )
-    return [*lines, ""]
 
 
 def write_report(inputs: Inputs, output: Path | None = None, *, plots: bool = True) -> Path:

@@ -1,0 +1,115 @@
+"""The report's ablation and cost sections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from randquant.bench.results_io import Setting
+from randquant.bench.tables import setting_table
+
+
+def ablation_section(rows: Sequence[Setting]) -> list[str]:
+    """One table per dataset: each ablation row's probes and loss."""
+    lines: list[str] = []
+    for dataset in sorted({s.dataset for s in rows}):
+        mine = [s for s in rows if s.dataset == dataset]
+        mine.sort(key=lambda s: (s.group != "factors", _bins_key(s.augment), s.label))
+        lines += [f"### {dataset}", "", *setting_table(mine)]
+    return lines
+
+
+#: Ablation pairs: (label, variant spec or group, reference spec or group).
+ABLATION_PAIRS: tuple[tuple[str, str, str], ...] = (
+    ("random edges beat uniform edges", "rq", "rq:spacing=uniform"),
+    ("the random proxy beats the middle proxy", "rq", "rq:proxy=middle"),
+    ("p = 1 beats p = 0.5", "rq", "rq:p=0.5"),
+    ("RQ on the input beats RQ on the embedding (same transformer)", "input_tf", "embedding_tf"),
+)
+
+
+def ablation_discussion(rows: Sequence[Setting]) -> list[str]:
+    """Sentences from the ablation records: best bin count per dataset, and each pairing."""
+    from randquant.bench.plots import bins_of
+
+    lines = []
+    for d in sorted({s.dataset for s in rows}):
+        bins = [
+            (s.metric("linear_acc").mean, bins_of(s.augment))
+            for s in rows
+            if s.dataset == d and s.group == "factors" and bins_of(s.augment) is not None
+        ]
+        if bins:
+            acc, n = max(bins)
+            lines.append(f"- {d}: the best bin count is {n} ({100 * acc:.1f} %).")
+    for text, a, b in ABLATION_PAIRS:
+
+        def key(s: Setting, spec: str) -> bool:
+            return (
+                s.group == spec
+                if spec.endswith("_tf")
+                else (s.group == "factors" and s.augment == spec)
+            )
+
+        pairs = [
+            (x, y) for x in rows for y in rows if x.dataset == y.dataset and key(x, a) and key(y, b)
+        ]
+        if pairs:
+            wins = sum(x.metric("linear_acc").mean > y.metric("linear_acc").mean for x, y in pairs)
+            lines.append(f"- {text} on {wins} of {len(pairs)} datasets.")
+    return [*lines, ""] if lines else []
+
+
+def _bins_key(spec: str) -> tuple[int, str]:
+    from randquant.bench.plots import bins_of
+
+    n = bins_of(spec)
+    return (0 if n is not None else 1, f"{n:04d}" if n is not None else spec)
+
+
+def op_section(op: dict[str, Any] | None, step: dict[str, Any] | None) -> list[str]:
+    """The op benchmark (``op.json``) and the training-step cost (``train_step.json``)."""
+    lines = ["## Cost of the op", ""]
+    if op is None:
+        lines += [
+            "_`benchmarks/results/op.json` not found: run "
+            "`randquant bench op --output benchmarks/results/op.json`._",
+            "",
+        ]
+    else:
+        hw = op.get("hardware", {})
+        lines += [
+            f"`randquant bench op`, shape {op.get('shape')}, {op.get('threads')} thread(s), "
+            f"{hw.get('cpu', '?')}; medians of {op.get('repeats')} interleaved rounds.",
+            "",
+            "| implementation | bins | ms | × clone | × naive | peak MB |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in op.get("rows", []):
+            base = "" if r.get("x_baseline") is None else f"{r['x_baseline']:.3f}"
+            peak = "n/a" if r.get("peak_extra_mb") is None else f"{r['peak_extra_mb']:.0f}"
+            lines.append(
+                f"| {r['implementation']} | {r['bins']} | {r['ms']:.1f} | "
+                f"{r['x_clone']:.2f} | {base} | {peak} |"
+            )
+        lines.append("")
+    if step is None:
+        lines += [
+            "_`benchmarks/results/train_step.json` not found: run `randquant bench train-step`._",
+            "",
+        ]
+    else:
+        lines += [
+            "RQ inside a real training step (`randquant bench train-step`): forward, backward and "
+            "optimiser step of the method, with and without RQ in the views; median step times.",
+            "",
+            "| setting | batch | step ms (no aug) | step ms (rq) | RQ ms | RQ share % |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in step.get("rows", []):
+            lines.append(
+                f"| {r['name']} | {r['batch_size']} | {r['step_ms_none']:.1f} | "
+                f"{r['step_ms_rq']:.1f} | {r['rq_ms']:.2f} | {r['rq_share_pct']:.1f} |"
+            )
+        lines += ["", f"Target: RQ ≤ 5 % of the step. {step.get('verdict', '')}", ""]
+    return lines
