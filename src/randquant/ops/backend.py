@@ -54,13 +54,14 @@ def group_range(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Finite min and max per group ``(B, C)`` in ``cdtype`` (NaN where none is finite).
 
-    On the CPU path torch's vectorised ``aminmax`` does the pass; only groups that hold a
+    On the CPU path torch's vectorised ``amin``/``amax`` do the pass; only groups that hold a
     non-finite value (rare) are redone by the masked reduction. Checking for them is a host
     read, free on the CPU, so the device path always takes the masked reduction instead.
     """
     if not numba or x3.shape[2] == 0 or not x3.dtype.is_floating_point:
         return torch_kernel.group_range(x3, cdtype)
-    lo, hi = torch.aminmax(x3.detach(), dim=-1)
+    # amin + amax: torch.aminmax over a dim is ~15x slower on the CPU (torch 2.13)
+    lo, hi = x3.detach().amin(-1), x3.detach().amax(-1)
     bad = ~(torch.isfinite(lo) & torch.isfinite(hi))
     if bool(bad.any()):
         lo_b, hi_b = torch_kernel.group_range(x3.detach()[bad].unsqueeze(0), cdtype)
@@ -107,7 +108,7 @@ def apply_numba(
         cells = table_cells(q.shape[1], x3.shape[2], kernel.CELLS_PER_BIN, kernel.MAX_CELLS)
         tables = kernel.build_tables(e, q, cells)
         if is_int:
-            lo_i, hi_i = torch.aminmax(x3.detach(), dim=-1)
+            lo_i, hi_i = x3.detach().amin(-1), x3.detach().amax(-1)
             ilo = lo_i.to(torch.int64).reshape(-1).numpy()
             ihi = hi_i.to(torch.int64).reshape(-1).numpy()
         else:
