@@ -69,10 +69,10 @@ def show(
         None, help="An image file; default: a real photo shipped in scikit-learn."
     ),
     output: Path | None = typer.Option(
-        None, help="Where to write the PNG [default: rq_bins.png, or gallery_DATASET.png]."
+        None, help="Where to write the PNG (default: rq_bins.png, or gallery_DATASET.png)."
     ),
     bins: str | None = typer.Option(
-        None, help="Bin counts, comma-separated [default: 2,4,8,16]; photo mode only."
+        None, help="Bin counts, comma-separated (default: 2,4,8,16); photo mode only."
     ),
     seed: int = typer.Option(0, help="Seed of the draws (and of the samples shown)."),
     dataset: str | None = typer.Option(
@@ -82,7 +82,7 @@ def show(
     rq_on: str | None = typer.Option(
         None,
         "--rq-on",
-        help="input or embedding [default: embedding for text tokens, else input].",
+        help="input or embedding (default: embedding for text tokens, else input).",
     ),
     n: int = typer.Option(6, "--n", help="Samples in the gallery."),
     profile: str = typer.Option("quick", help="Dataset profile: quick or full."),
