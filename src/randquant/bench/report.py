@@ -101,19 +101,21 @@ def discussion(rows: Sequence[Setting]) -> list[str]:
     main = {(s.dataset, s.augment): s for s in rows if s.group == "main"}
     lines = []
     for ours, theirs in RIVALS:
-        pairs = [
-            (d, main[(d, ours)], main[(d, theirs)])
-            for (d, a) in main
-            if a == ours and (d, theirs) in main
-        ]
+        found = [d for (d, a) in main if a == ours and (d, theirs) in main]
+        pairs = [(d, main[(d, ours)], main[(d, theirs)]) for d in found]
         if not pairs:
             continue
         wins = [d for d, a, b in pairs if a.metric("linear_acc").mean > b.metric("linear_acc").mean]
-        clear = [d for d, a, b in pairs if _clear(a, b)]
-        losses = sorted(set(d for d, _, _ in pairs) - set(wins))
+        losses = sorted({d for d, _, _ in pairs} - set(wins))
+        seeds = min(min(len(a.runs), len(b.runs)) for _, a, b in pairs)
+        spread = (
+            f"by more than one std of both on {sum(_clear(a, b) for _, a, b in pairs)}"
+            if seeds > 1
+            else "one seed on some, so no spread to judge the gaps by"
+        )
         lines.append(
             f"- `{ours}` beats `{theirs}` (linear probe, mean over seeds) on {len(wins)} of "
-            f"{len(pairs)} datasets; by more than one std of both on {len(clear)}"
+            f"{len(pairs)} datasets; {spread}"
             + (f"; it does not on {', '.join(losses)}." if losses else ".")
         )
     easy = sorted({f"{s.dataset}/{s.augment}" for s in rows if s.metric("final_loss").mean < 0.1})
@@ -122,7 +124,22 @@ def discussion(rows: Sequence[Setting]) -> list[str]:
             f"- Final SSL loss below 0.1 (the pretext task is nearly solved, so the views "
             f"differ too little to teach much): {', '.join(easy)}."
         )
+    same = sorted(
+        f"{d}/{a}"
+        for (d, a), s in main.items()
+        if a != "none" and (d, "none") in main and _same(s, main[(d, "none")])
+    )
+    if same:
+        lines.append(
+            "- Exactly the result of `none` (the augmentation changed nothing there, e.g. "
+            f"channel masking of single-channel data): {', '.join(same)}."
+        )
     return [*lines, ""] if lines else ["_No paired runs yet._", ""]
+
+
+def _same(a: Setting, b: Setting) -> bool:
+    key = [(r.seed, r.linear_acc, r.knn_acc, r.final_loss) for r in a.runs]
+    return key == [(r.seed, r.linear_acc, r.knn_acc, r.final_loss) for r in b.runs]
 
 
 def _clear(a: Setting, b: Setting) -> bool:
