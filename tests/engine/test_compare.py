@@ -209,3 +209,19 @@ def test_split_specs_keeps_options_with_their_augmentation() -> None:
         "none",
     ]
     assert split_specs(" , ") == []
+
+
+def test_a_stop_inside_pretrain_is_not_reported_as_success(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import randquant.engine
+    from randquant.engine.compare import pretrain_one
+
+    def stopped(*args: Any, **kwargs: Any) -> None:
+        raise SystemExit()  # what Lightning's SIGTERMException amounts to
+
+    monkeypatch.setattr(randquant.engine, "pretrain", stopped)
+    settings = CompareSettings(epochs=1, batch_size=4, device="cpu")
+    with pytest.raises(SystemExit, match="was stopped; run again to resume") as info:
+        pretrain_one(toy_dataset(), "none", 0, settings, checkpoint_dir=tmp_path, progress=False)
+    assert info.value.code not in (None, 0)

@@ -163,7 +163,14 @@ def pretrain_one(
         progress=progress,
         **dict(settings.pretrain_options),
     )
-    result = pretrain(dataset, views, encoder, cfg)
+    try:
+        result = pretrain(dataset, views, encoder, cfg)
+    except SystemExit as stop:
+        # Lightning turns SIGTERM into SystemExit() whose exit status is 0: not a success.
+        if stop.code in (None, 0):
+            where = f"; run again to resume from {checkpoint_dir}" if checkpoint_dir else ""
+            raise SystemExit(f"pretraining ({augment}, seed {seed}) was stopped{where}") from stop
+        raise
     return TrainedRun(result.encoder, float(result.final_loss), float(result.train_seconds))
 
 
