@@ -186,14 +186,16 @@ def extra_sections(inputs: Inputs) -> list[str]:
     and a table per result folder outside the suite/ablation folders."""
     lines: list[str] = []
     sensors = inputs.docs / "benchmarks_sensors.md"
+    merged = ""
     if sensors.is_file():
-        text = sensors.read_text(encoding="utf-8").strip().splitlines()
-        body = [("#" + ln if ln.startswith("#") else ln) for ln in text]
-        lines += ["## Sensor comparisons (from `docs/benchmarks_sensors.md`)", "", *body, ""]
+        merged = sensors.read_text(encoding="utf-8")
+        body = [("#" + ln if ln.startswith("#") else ln) for ln in merged.strip().splitlines()]
+        lines += [f"_Merged from `{sensors}` (written from its own result files)._", "", *body, ""]
     from randquant.engine.results import load_runs
 
     for runs_dir in sorted(inputs.results.glob("*/runs")):
-        if runs_dir.parent.name in ("suite", "ablation"):
+        name = str(runs_dir.parent.relative_to(inputs.results))
+        if runs_dir.parent.name in ("suite", "ablation") or f"benchmarks/results/{name}" in merged:
             continue
         from randquant.bench.results_io import Found
 

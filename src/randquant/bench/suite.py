@@ -99,6 +99,18 @@ PROFILE_TABLE: dict[str, dict[str, Budget]] = {
 }
 
 
+def set_threads(threads: int) -> None:
+    """Set torch's and numba's CPU threads (on a busy 2-core box, 1 of each is fastest)."""
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    torch.set_num_threads(threads)
+    try:
+        import numba
+    except ImportError:
+        return
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
 def budget_for(profile: str, dataset: str) -> Budget:
     """The :data:`PROFILE_TABLE` row of ``dataset`` in ``profile`` (its default otherwise)."""
     if profile not in PROFILE_TABLE:

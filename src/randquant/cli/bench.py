@@ -121,9 +121,9 @@ def _seed_list(text: str) -> list[int]:
 
 
 def _set_threads(threads: int) -> None:
-    import torch
+    from randquant.bench.suite import set_threads
 
-    torch.set_num_threads(threads)
+    set_threads(threads)
 
 
 @bench_app.command("suite")

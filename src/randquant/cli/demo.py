@@ -14,20 +14,20 @@ from randquant.cli import app
 def demo(
     output: Path = typer.Option(Path("randquant-demo"), help="Folder for results and pictures."),
     datasets: int = typer.Option(3, min=1, max=3, help="How many datasets (modalities)."),
-    threads: int = typer.Option(2, min=1, help="torch CPU threads."),
+    threads: int = typer.Option(2, min=1, help="torch and numba CPU threads."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Compare RQ with other augmentations on 2-3 small real datasets; table, plots, gallery.
 
     Resumable: finished runs under OUTPUT are kept. Example: randquant demo --output demo/
     """
-    import torch
     from rich.console import Console
     from rich.table import Table
 
     from randquant.bench.demo import comparison_rows, run_demo
+    from randquant.bench.suite import set_threads
 
-    torch.set_num_threads(threads)
+    set_threads(threads)
     console = Console()
     start = time.perf_counter()
     choice, _ = run_demo(output, n_datasets=datasets, progress=progress, echo=console.print)
