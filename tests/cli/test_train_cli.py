@@ -140,6 +140,7 @@ BAD = [
     (["--test-fraction", "1.5"], "--test-fraction"),
     (["--image-size", "0"], "--image-size"),
     (["--profile", "full"], "--profile"),
+    (["--threads", "0"], "--threads"),
 ]
 
 

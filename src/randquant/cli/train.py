@@ -56,6 +56,10 @@ RqOn = Annotated[
 ]
 Device = Annotated[str, typer.Option("--device", help="auto, cpu, cuda/gpu or mps.")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
+Threads = Annotated[
+    int | None,
+    typer.Option("--threads", help="CPU threads for torch and the RQ kernel (1 on a busy box)."),
+]
 
 
 def _bad(option: str, message: str) -> typer.BadParameter:
@@ -65,6 +69,15 @@ def _bad(option: str, message: str) -> typer.BadParameter:
 def _check(ok: bool, option: str, message: str) -> None:
     if not ok:
         raise _bad(option, message)
+
+
+def _set_threads(threads: int | None) -> None:
+    """Apply ``--threads`` (the numba RQ kernel follows torch's thread count)."""
+    if threads is not None:
+        _check(threads >= 1, "--threads", f"must be >= 1, got {threads}")
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def _load(
@@ -194,6 +207,7 @@ def pretrain_cmd(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the last epoch checkpoint.")
     ] = False,
+    threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
     r"""Pretrain one encoder with one augmentation and save it.
@@ -210,6 +224,7 @@ def pretrain_cmd(
 
     _check_common(method, encoder, width, batch_size)
     _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
+    _set_threads(threads)
     settings = _settings(method=method, epochs=epochs, encoder=encoder, width=width,
                          batch_size=batch_size, rq_on=rq_on, lr=lr, weight_decay=weight_decay,
                          device=device)  # fmt: skip
@@ -262,6 +277,7 @@ def probe_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", help="Also write the results as JSON here.")
     ] = None,
+    threads: Threads = None,
 ) -> None:
     """Evaluate a saved encoder: linear probe and weighted kNN on frozen features.
 
@@ -278,6 +294,7 @@ def probe_cmd(
     _check(checkpoint.is_file(), "--checkpoint", f"no such file: {checkpoint}")
     _check(k >= 1, "--k", f"must be >= 1, got {k}")
     _check(temperature > 0, "--temperature", f"must be > 0, got {temperature}")
+    _set_threads(threads)
     _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
     if output is not None:
         check_output_file(output, "--output")
@@ -331,6 +348,7 @@ def compare_cmd(
     keep_checkpoints: Annotated[
         bool, typer.Option("--keep-checkpoints", help="Keep each run's last epoch checkpoint.")
     ] = False,
+    threads: Threads = None,
     quiet: Quiet = False,
 ) -> None:
     r"""Pretrain and probe one model per (augmentation, seed); tabulate mean ± std.
@@ -341,7 +359,7 @@ def compare_cmd(
     Example:
 
       randquant compare --data motions.npz --augment none,noise,rq,crop+rq \
-          --method simclr --epochs 100 --seeds 0,1,2 --output results/motions
+          --method simclr --epochs 100 --seeds 0,1,2 --output results/motions --threads 1
     """
     from randquant.cli.paths import check_output_dir
     from randquant.engine.compare import run_compare, split_specs
@@ -351,6 +369,7 @@ def compare_cmd(
     _check(bool(specs), "--augment", "give at least one augmentation")
     _check(len(set(specs)) == len(specs), "--augment", f"specs repeat in {augment!r}")
     seed_list = _seeds(seeds)
+    _set_threads(threads)
     check_output_dir(output, "--output")
     opts = dict(encoder=encoder, width=width, batch_size=batch_size, rq_on=rq_on, lr=lr,
                 weight_decay=weight_decay, device=device)  # fmt: skip
