@@ -103,7 +103,7 @@ def test_report_tables_come_from_the_files(tmp_path: Path) -> None:
     assert "setA/none" in text and "setB/none" in text  # loss < 0.1 flagged
     assert "randquant bench suite" in text and "fake cpu" in text
     assert "| numba | 8 | 1.5 | 3.00 | 0.100 | 2 |" in text
-    assert "train_step.json` not found" in text
+    assert "No `benchmarks/results/train_step*.json`" in text
     assert "### setA" in text and "| setA | rq:bins=1 |" in text
     assert "42.9" in text and "79.6" in text
 

@@ -268,8 +268,9 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
 
         accuracy_vs_bins(abl_rows, abl_modality, inputs.img / "ablation_bins.png")
         lines += ["![accuracy vs bins](img/ablation_bins.png)", ""]
+    steps = {p.name: read_json(p) for p in sorted(inputs.results.glob("train_step*.json"))}
     lines += op_section(
-        read_json(inputs.results / "op.json"), read_json(inputs.results / "train_step.json")
+        read_json(inputs.results / "op.json"), {k: v for k, v in steps.items() if v}
     )
     lines += paper_comparison(suite_rows, modality) if suite_rows else []
     lines += ["## Other comparisons in this repository", "", *extra_sections(inputs)]

@@ -67,8 +67,9 @@ def _bins_key(spec: str) -> tuple[int, str]:
     return (0 if n is not None else 1, f"{n:04d}" if n is not None else spec)
 
 
-def op_section(op: dict[str, Any] | None, step: dict[str, Any] | None) -> list[str]:
-    """The op benchmark (``op.json``) and the training-step cost (``train_step.json``)."""
+def op_section(op: dict[str, Any] | None, steps: dict[str, dict[str, Any]]) -> list[str]:
+    """The op benchmark (``op.json``) and the training-step costs (``train_step*.json``,
+    by file name)."""
     lines = ["## Cost of the op", ""]
     if op is None:
         lines += [
@@ -93,23 +94,29 @@ def op_section(op: dict[str, Any] | None, step: dict[str, Any] | None) -> list[s
                 f"{r['x_clone']:.2f} | {base} | {peak} |"
             )
         lines.append("")
-    if step is None:
+    if not steps:
         lines += [
-            "_`benchmarks/results/train_step.json` not found: run `randquant bench train-step`._",
+            "_No `benchmarks/results/train_step*.json`: run `randquant bench train-step`._",
             "",
         ]
     else:
         lines += [
-            "RQ inside a real training step (`randquant bench train-step`): forward, backward and "
-            "optimiser step of the method, with and without RQ in the views; median step times.",
+            "RQ inside a real training step (`randquant bench train-step`): views, forward, "
+            "backward and optimiser step of the method, with `none` and with `rq` views; RQ alone "
+            "is timed on the same batch (two views). Medians over interleaved rounds.",
             "",
-            "| setting | batch | step ms (no aug) | step ms (rq) | RQ ms | RQ share % |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| file | threads | setting | batch | step ms (none) | step ms (rq) | RQ ms "
+            "| RQ share % |",
+            "|---|---:|---|---:|---:|---:|---:|---:|",
         ]
-        for r in step.get("rows", []):
-            lines.append(
-                f"| {r['name']} | {r['batch_size']} | {r['step_ms_none']:.1f} | "
-                f"{r['step_ms_rq']:.1f} | {r['rq_ms']:.2f} | {r['rq_share_pct']:.1f} |"
-            )
-        lines += ["", f"Target: RQ ≤ 5 % of the step. {step.get('verdict', '')}", ""]
+        for name, step in steps.items():
+            threads = step.get("hardware", {}).get("torch_threads", "?")
+            for r in step.get("rows", []):
+                lines.append(
+                    f"| {name} | {threads} | {r['name']} | {r['batch_size']} | "
+                    f"{r['step_ms_none']:.0f} | {r['step_ms_rq']:.0f} | {r['rq_ms']:.1f} | "
+                    f"{r['rq_share_pct']:.1f} |"
+                )
+        verdicts = "; ".join(f"{n}: {s.get('verdict', '')}" for n, s in steps.items())
+        lines += ["", f"Target: RQ ≤ 5 % of the step. {verdicts}", ""]
     return lines

@@ -124,9 +124,10 @@ def run_training_cost(
 ) -> dict[str, Any]:
     """Measure every setting of :data:`SETTINGS`; a JSON-ready dict with hardware and verdict."""
     from randquant.bench.hardware import describe
+    from randquant.bench.suite import set_threads
     from randquant.data.registry import load_dataset
 
-    torch.set_num_threads(threads)
+    set_threads(threads)
     rows = []
     for name, dataset, method in SETTINGS:
         ds = load_dataset(dataset, profile="quick", progress=False)
