@@ -17,6 +17,7 @@ from randquant.bench.results_io import Setting, find_records, read_json, setting
 from randquant.bench.tables import (
     MODALITY_ORDER,
     budget_lines,
+    coverage_lines,
     header,
     mod_rank,
     order_rows,
@@ -234,6 +235,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
         lines += ["Skipped pairs:", ""] + [f"- {n}" for n in suite_manifest["skipped"]] + [""]
     if suite_manifest:
         lines += budget_lines(suite_manifest)
+    lines += ["What ran (from the records):", "", *coverage_lines(suite_rows, suite_manifest)]
     lines += ["### Summary (linear probe %)", ""]
     if suite_rows:
         lines += summary_table(suite_rows, modality)
@@ -262,6 +264,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     lines += ["## Ablations", "", *header(abl_manifest, "ablation")]
     if abl_manifest:
         lines += budget_lines(abl_manifest)
+    lines += ["What ran (from the records):", "", *coverage_lines(abl_rows, abl_manifest)]
     lines += ablation_section(abl_rows) + ablation_discussion(abl_rows)
     if plots and abl_rows:
         from randquant.bench.plots import accuracy_vs_bins

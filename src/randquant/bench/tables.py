@@ -71,3 +71,25 @@ def budget_lines(manifest: dict[str, Any]) -> list[str]:
             f"{b['train'] or 'all'} | {b['test'] or 'all'} | {b.get('probe_max_iter', 500)} |"
         )
     return [*lines, ""]
+
+
+def coverage_lines(rows: Sequence[Setting], manifest: dict[str, Any] | None) -> list[str]:
+    """What ran: per dataset, runs recorded, seeds seen, pretraining time (from the records)."""
+    planned = (manifest or {}).get("datasets", [])
+    names = list(dict.fromkeys([*planned, *sorted({s.dataset for s in rows})]))
+    lines = [
+        "| dataset | runs recorded | settings | seeds recorded | mean train s/run | "
+        "total train min |",
+        "|---|---:|---:|---|---:|---:|",
+    ]
+    for d in names:
+        runs = [r for s in rows if s.dataset == d for r in s.runs]
+        n_set = sum(1 for s in rows if s.dataset == d)
+        seeds = sorted({r.seed for r in runs})
+        secs = [r.train_seconds for r in runs]
+        mean = f"{sum(secs) / len(secs):.0f}" if secs else "–"
+        lines.append(
+            f"| {d} | {len(runs)} | {n_set} | {', '.join(map(str, seeds)) or 'none yet'} | "
+            f"{mean} | {sum(secs) / 60:.1f} |"
+        )
+    return [*lines, ""]
