@@ -26,7 +26,7 @@ LOCK = threading.Lock()
 
 
 @njit(cache=True, inline="always")
-def _cell(t: Any, lo: Any, scale: Any, top: Any) -> int:
+def _cell(t: Any, lo: Any, scale: Any, top: Any) -> Any:
     # monotone in t, and computed the same way for edges and values: that is what makes it exact
     u = (t - lo) * scale
     u = u if u > 0 else top - top  # also sends NaN to cell 0
