@@ -8,14 +8,14 @@ an ``info`` dict (dataset, augmentation, method, epochs, seed, final loss, …).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from randquant.engine.checkpoint import atomic_torch_save
 
 FORMAT = "randquant-encoder/1"
 
@@ -61,17 +61,7 @@ def save_encoder(
         "state_dict": {k: v.detach().cpu() for k, v in encoder.state_dict().items()},
         "info": _json_safe(info or {}),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(payload, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_torch_save(payload, path)
     return path
 
 

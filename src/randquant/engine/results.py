@@ -11,12 +11,12 @@ import dataclasses
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from randquant.io import write_text_atomic as write_atomic
 
 
 @dataclass(frozen=True)
@@ -56,21 +56,6 @@ class RunRecord:
         if missing:
             raise ValueError(f"run record lacks fields {missing}")
         return cls(**{n: data[n] for n in names})
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_run(runs_dir: Path, record: RunRecord) -> Path:
