@@ -282,8 +282,8 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
 
 def write_report(inputs: Inputs, output: Path | None = None, *, plots: bool = True) -> Path:
     """Build the report and write it atomically (default ``docs/benchmarks.md``)."""
-    from randquant.engine.results import write_atomic
+    from randquant.io import write_text_atomic
 
     path = output or inputs.docs / "benchmarks.md"
-    write_atomic(path, build_report(inputs, plots=plots))
+    write_text_atomic(path, build_report(inputs, plots=plots))
     return path
