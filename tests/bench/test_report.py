@@ -53,7 +53,7 @@ def fabricate(root: Path, table: dict[tuple[str, str, str], list[float]], kind: 
     manifest = {
         "kind": kind,
         "profile": "quick",
-        "command": f"randquant bench {kind}",
+        "commands": [f"randquant bench {kind}"],
         "hardware": {"cpu": "fake cpu", "cores": 2},
         "seeds": [0, 1],
         "modalities": {"setA": "image", "setB": "audio"},

@@ -153,3 +153,15 @@ def test_ablation_specs() -> None:
     ]
     with pytest.raises(ValueError, match="unknown"):
         run_ablation("quick", [0], Path("unused"), datasets=["nope"], modalities={"x": "image"})
+
+
+def test_manifest_merges_invocations(tmp_path: Path) -> None:
+    from randquant.bench.suite import write_manifest
+
+    write_manifest(tmp_path, "suite", "quick", {"datasets": ["a"], "budgets": {"a": 1}})
+    write_manifest(tmp_path, "suite", "quick", {"datasets": ["b", "a"], "budgets": {"b": 2}})
+    import json
+
+    m = json.loads((tmp_path / "suite.json").read_text())
+    assert m["datasets"] == ["a", "b"] and m["budgets"] == {"a": 1, "b": 2}
+    assert len(m["commands"]) == 1 and m["commands"][0].startswith("randquant ")

@@ -271,19 +271,40 @@ def run_jobs(
 
 
 def write_manifest(output: Path, kind: str, profile: str, extra: dict[str, Any]) -> None:
-    """Write ``OUT/<kind>.json``: hardware, command, time, profile table and ``extra``."""
+    """Write ``OUT/<kind>.json``: hardware, commands, time, profile table and ``extra``.
+
+    An existing manifest is merged, not replaced: its ``commands`` are kept (this one is
+    appended), list values are united in order and dict values updated, so several
+    invocations into one folder (other datasets, more seeds) are all recorded.
+    """
+    import json
+
     from randquant.bench.hardware import describe
     from randquant.io import write_json_atomic
 
+    path = output / f"{kind}.json"
+    try:
+        old: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    command = "randquant " + shlex.join(sys.argv[1:])
+    earlier = [old["command"]] if "command" in old else []  # manifests before "commands"
+    merged: dict[str, Any] = dict(extra)
+    for key, value in extra.items():
+        prev = old.get(key)
+        if isinstance(value, list) and isinstance(prev, list):
+            merged[key] = list(dict.fromkeys([*prev, *value]))
+        elif isinstance(value, dict) and isinstance(prev, dict):
+            merged[key] = {**prev, **value}
     payload = {
         "kind": kind,
         "profile": profile,
-        "command": "randquant " + shlex.join(sys.argv[1:]),
+        "commands": list(dict.fromkeys([*old.get("commands", []), *earlier, command])),
         "updated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "hardware": describe(torch.get_num_threads()),
-        **extra,
+        **merged,
     }
-    write_json_atomic(output / f"{kind}.json", payload)
+    write_json_atomic(path, payload)
 
 
 def run_suite(

@@ -28,7 +28,9 @@ def header(manifest: dict[str, Any] | None, kind: str) -> list[str]:
         return [f"_No {kind} manifest found._", ""]
     hw = manifest.get("hardware", {})
     return [
-        f"Command: `{manifest.get('command', '?')}` (last written {manifest.get('updated', '?')}).",
+        "Commands: "
+        + "; ".join(f"`{c}`" for c in manifest.get("commands", [manifest.get("command", "?")]))
+        + f" (manifest last written {manifest.get('updated', '?')}).",
         f"Hardware: {hw.get('cpu', '?')}, {hw.get('cores', '?')} cores, torch "
         f"{hw.get('torch', '?')} with {hw.get('torch_threads', '?')} thread(s), "
         f"GPU: {hw.get('gpu') or 'none'}.",
