@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from types import ModuleType
 
 import numpy as np
@@ -26,6 +27,17 @@ def numba_module() -> ModuleType | None:
     return numba_kernel
 
 
+# numba's OpenMP threading layer cannot run in a process forked after it started its threads:
+# the child is terminated ("fork() called from a process already using GNU OpenMP"). That is
+# every DataLoader worker (fork start method) of a process that ran the kernel. The first
+# (pid, threading layer) that ran it is kept; a forked child sees its parent's pid here.
+_STARTED: list[tuple[int, str]] = []
+
+
+def _forked_after_omp() -> bool:
+    return bool(_STARTED) and _STARTED[0][0] != os.getpid() and _STARTED[0][1] == "omp"
+
+
 def use_numba(x: torch.Tensor, backend: str) -> bool:
     """Whether this call runs the numba kernel; ``ValueError`` if ``backend="numba"`` cannot."""
     if backend == "torch":
@@ -39,6 +51,8 @@ def use_numba(x: torch.Tensor, backend: str) -> bool:
         why = "x requires grad (the torch path keeps autograd)"
     elif numba_module() is None:
         why = "numba is not installed (pip install 'randquant[fast]')"
+    elif _forked_after_omp():
+        why = "this process was forked after numba's OpenMP threads started (e.g. a loader worker)"
     if why is not None and backend == "numba":
         raise ValueError(f"backend='numba' cannot run this call: {why}")
     return why is None
@@ -114,6 +128,10 @@ def apply_numba(
         else:
             ilo = ihi = np.zeros(0, dtype=np.int64)  # never read for floats
         kernel.apply_kernel(xn, out3.numpy(), tables, q, a, ilo, ihi, is_int, inner)
+        if not _STARTED:
+            import numba
+
+            _STARTED.append((os.getpid(), str(numba.threading_layer())))
         if torch.get_num_threads() != threads:
             # numba's first OpenMP launch resets the process-wide OpenMP thread count that
             # torch also reads: without this, torch.set_num_threads(1) silently became 2
