@@ -71,7 +71,7 @@ def accuracy_vs_bins(rows: Sequence[Setting], modality: dict[str, str], path: Pa
         ax.set_xlabel("bins")
         ax.set_ylabel("linear probe accuracy %")
         ax.set_title(m)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="lower right")
     fig.suptitle("RQ: accuracy vs number of bins (mean ± std over seeds)")
     return _save(fig, path)
 
@@ -100,5 +100,5 @@ def grouped_bars(rows: Sequence[Setting], path: Path) -> Path:
     ax.set_xticks(range(len(datasets)), datasets, rotation=30, ha="right")
     ax.set_ylabel("linear probe accuracy %")
     ax.set_title("Augmentation suite: linear probe (mean ± std over seeds; RQ hatched)")
-    ax.legend(fontsize=7, ncols=4)
+    ax.legend(fontsize=7, ncols=4, loc="upper right")
     return _save(fig, path)
