@@ -9,7 +9,9 @@ import typer
 from randquant.cli import app
 
 bench_app = typer.Typer(
-    help="Benchmarks: the op's speed and memory, the accuracy suite.", no_args_is_help=True
+    help="Benchmarks: the op's speed and memory, the accuracy suite.\n\n"
+    "Example: randquant bench op --shape 64,3,224,224 --bins 8,64 --threads 2",
+    no_args_is_help=True,
 )
 
 
@@ -43,8 +45,11 @@ def bench_op(
 
     from randquant.bench.hardware import describe
     from randquant.bench.op import first_call_seconds, rows_as_dicts, run_op_bench
+    from randquant.cli.paths import check_output_file
     from randquant.io import write_json_atomic
 
+    if output is not None:
+        check_output_file(output, "--output")
     dims = _int_list(shape, "--shape")
     if len(dims) < 2:
         raise typer.BadParameter("needs at least (batch, channels)", param_hint="--shape")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from randquant.cli import app
+from randquant.cli.paths import check_output_file
 
 
 def _bin_counts(bins: str) -> tuple[int, ...]:
@@ -101,6 +102,7 @@ def show(
             if given:
                 raise typer.BadParameter("applies to --dataset only", param_hint=option)
         output = output or Path("rq_bins.png")
+        check_output_file(output, "--output")
         _show_photo(image, output, bins or "2,4,8,16", seed)
     else:
         if image is not None or bins is not None:
@@ -109,5 +111,6 @@ def show(
                 param_hint="--image" if image is not None else "--bins",
             )
         output = output or Path(f"gallery_{dataset}.png")
+        check_output_file(output, "--output")
         _show_dataset(dataset, augment, rq_on, n, profile, seed, output)
     typer.echo(f"wrote {output}")
