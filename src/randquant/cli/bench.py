@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from randquant.cli import app
+from randquant.cli.paths import check_output_dir, check_output_file
 
 bench_app = typer.Typer(
     help="Benchmarks: the op's speed and memory, the accuracy suite.\n\n"
@@ -151,8 +152,9 @@ def bench_suite(
         raise typer.BadParameter(
             f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
         )
-    _set_threads(threads)
     out = output or Path("benchmarks/results/suite") / profile
+    check_output_dir(out, "--output")
+    _set_threads(threads)
     try:
         plan = run_suite(
             profile,
@@ -191,8 +193,9 @@ def bench_ablation(
         raise typer.BadParameter(
             f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
         )
-    _set_threads(threads)
     out = output or Path("benchmarks/results/ablation") / profile
+    check_output_dir(out, "--output")
+    _set_threads(threads)
     names = _name_list(datasets) or []
     try:
         run_ablation(profile, _seed_list(seeds), out, datasets=names, progress=progress)
@@ -218,6 +221,8 @@ def bench_train_step(
     from randquant.bench.training_cost import run_training_cost
     from randquant.io import write_json_atomic
 
+    if output is not None:
+        check_output_file(output, "--output")
     result = run_training_cost(batch_size=batch_size, width=width, repeats=repeats, threads=threads)
     for r in result["rows"]:
         typer.echo(
@@ -243,6 +248,7 @@ def bench_report(
     """
     from randquant.bench.report import Inputs, write_report
 
+    check_output_dir(docs, "--docs")
     inputs = Inputs(
         results=results,
         suite=results / "suite" / profile,

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from randquant.cli import app
+from randquant.cli.paths import check_output_dir
 
 
 @app.command("demo")
@@ -27,6 +28,7 @@ def demo(
     from randquant.bench.demo import comparison_rows, run_demo
     from randquant.bench.suite import set_threads
 
+    check_output_dir(output, "--output")
     set_threads(threads)
     console = Console()
     start = time.perf_counter()
