@@ -286,6 +286,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     if suite_manifest:
         lines += budget_lines(suite_manifest)
     lines += ["What ran (from the records):", "", *coverage_lines(suite_rows, suite_manifest)]
+    lines += profile_lines()
     lines += ["### Summary (linear probe %)", ""]
     if suite_rows:
         lines += summary_table(suite_rows, modality)
@@ -328,6 +329,31 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     lines += paper_comparison(suite_rows, modality) if suite_rows else []
     lines += ["## Other comparisons in this repository", "", *extra_sections(inputs)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def profile_lines() -> list[str]:
+    """The profile table of :mod:`randquant.bench.suite` (every profile, as coded)."""
+    from dataclasses import asdict
+
+    from randquant.bench.suite import PROFILE_TABLE
+
+    lines = [
+        "The profile table (`randquant.bench.suite.PROFILE_TABLE`); the tables above come "
+        "from the profile named in the manifest:",
+        "",
+    ]
+    lines += [
+        "| profile | dataset | epochs | batch | width | train cap | test cap | probe iters |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for profile, table in PROFILE_TABLE.items():
+        for name, b in table.items():
+            d = asdict(b)
+            lines.append(
+                f"| {profile} | {name} | {d['epochs']} | {d['batch_size']} | {d['width']} | "
+                f"{d['train'] or 'all'} | {d['test'] or 'all'} | {d['probe_max_iter']} |"
+            )
+    return [*lines, ""]
 
 
 def write_report(inputs: Inputs, output: Path | None = None, *, plots: bool = True) -> Path:

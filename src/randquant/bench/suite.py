@@ -82,7 +82,10 @@ class Budget:
 
 #: The profile table: a default row per profile and per-dataset overrides.
 #: quick: minutes per dataset on a shared 2-core CPU (the demo, CI smoke, this session's run).
-#: full: the registry's quick build (<= 1,000 train / 500 test), 20 epochs, width 32.
+#: full: what 3 hours on 2 CPU cores allow for the whole suite (14 datasets x ~12 settings x
+#: 3 seeds, about 470 runs, so about 23 s per run): twice the quick budget per run (512 train
+#: samples, 10 epochs), the same narrow encoders and the capped probe. It is NOT a
+#: paper-scale setting; a GPU run would raise epochs, samples and width.
 PROFILE_TABLE: dict[str, dict[str, Budget]] = {
     "quick": {
         "default": Budget(epochs=5, batch_size=64, width=16, train=256, test=256),
@@ -92,9 +95,9 @@ PROFILE_TABLE: dict[str, dict[str, Budget]] = {
         "mnist1d": Budget(epochs=10, batch_size=64, width=16, train=512, test=256),
     },
     "full": {
-        "default": Budget(20, 128, 32, train=None, test=None, probe_max_iter=500),
-        "basic_motions": Budget(60, 20, 32, train=None, test=None, probe_max_iter=500),
-        "wine": Budget(60, 32, 32, train=None, test=None, probe_max_iter=500),
+        "default": Budget(epochs=10, batch_size=64, width=16, train=512, test=500),
+        "basic_motions": Budget(epochs=40, batch_size=20, width=16, train=None, test=None),
+        "wine": Budget(epochs=40, batch_size=32, width=16, train=None, test=None),
     },
 }
 
