@@ -165,3 +165,25 @@ def test_manifest_merges_invocations(tmp_path: Path) -> None:
     m = json.loads((tmp_path / "suite.json").read_text())
     assert m["datasets"] == ["a", "b"] and m["budgets"] == {"a": 1, "b": 2}
     assert len(m["commands"]) == 1 and m["commands"][0].startswith("randquant ")
+
+
+def test_demo_jobs_keep_the_augmentations_that_fit() -> None:
+    from randquant.bench.demo import DEMO_AUGMENTS, DemoChoice, demo_jobs
+
+    jobs = demo_jobs(
+        DemoChoice(("speech", "table"), ()),
+        {"speech": "audio", "table": "tabular"},
+        {"speech": "sequence", "table": "vector"},
+    )
+    assert jobs[0].augments == DEMO_AUGMENTS and jobs[0].method == "byol"
+    assert "crop+rq" not in jobs[1].augments and "rq" in jobs[1].augments
+
+
+def test_training_step_cost_is_measured() -> None:
+    from randquant.bench.training_cost import measure_step
+
+    cost = measure_step(stand_in(), "simclr", name="tiny", batch_size=8, width=8, repeats=2)
+    assert cost.step_ms_none > 0 and cost.step_ms_rq > 0 and cost.rq_ms > 0
+    assert 0 < cost.rq_share_pct < 100
+    with pytest.raises(ValueError, match="repeats"):
+        measure_step(stand_in(), "simclr", name="x", repeats=0)
