@@ -108,11 +108,12 @@ def discussion(rows: Sequence[Setting]) -> list[str]:
             continue
         wins = [d for d, a, b in pairs if a.metric("linear_acc").mean > b.metric("linear_acc").mean]
         losses = sorted({d for d, _, _ in pairs} - set(wins))
-        seeds = min(min(len(a.runs), len(b.runs)) for _, a, b in pairs)
+        multi = [(a, b) for _, a, b in pairs if min(len(a.runs), len(b.runs)) > 1]
         spread = (
-            f"by more than one std of both on {sum(_clear(a, b) for _, a, b in pairs)}"
-            if seeds > 1
-            else "one seed on some, so no spread to judge the gaps by"
+            f"by more than one std of both on {sum(_clear(a, b) for a, b in multi)} of the "
+            f"{len(multi)} with several seeds"
+            if multi
+            else "one seed only, so no spread to judge the gaps by"
         )
         lines.append(
             f"- `{ours}` beats `{theirs}` (linear probe, mean over seeds) on {len(wins)} of "
