@@ -117,6 +117,6 @@ def op_section(op: dict[str, Any] | None, steps: dict[str, dict[str, Any]]) -> l
                     f"{r['step_ms_none']:.0f} | {r['step_ms_rq']:.0f} | {r['rq_ms']:.1f} | "
                     f"{r['rq_share_pct']:.1f} |"
                 )
-        verdicts = "; ".join(f"{n}: {s.get('verdict', '')}" for n, s in steps.items())
+        verdicts = " ".join(f"{n}: {s.get('verdict', '')}" for n, s in steps.items())
         lines += ["", f"Target: RQ ≤ 5 % of the step. {verdicts}", ""]
     return lines
