@@ -99,7 +99,11 @@ def test_report_tables_come_from_the_files(tmp_path: Path) -> None:
     assert "| noise | 51.0 ± 1.4 | **62.0 ± 1.4** |" in text
     assert "`rq` beats `noise` (linear probe, mean over seeds) on 1 of 2 datasets" in text
     assert "it does not on setB" in text
-    assert "`rq` beats `none`" in text and "on 2 of 2 datasets; by more than one std of both on 2 of the 2 with several seeds" in text
+    assert (
+        "`rq` beats `none`" in text
+        and "on 2 of 2 datasets; by more than one std of both on 2 of the 2 with several seeds"
+        in text
+    )
     assert "setA/none" in text and "setB/none" in text  # loss < 0.1 flagged
     assert "randquant bench suite" in text and "fake cpu" in text
     assert "| numba | 8 | 1.5 | 3.00 | 0.100 | 2 |" in text
