@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -99,16 +100,14 @@ def run_op_bench(
         params = sample_quantization_params(x, nb, generator=g)
         impls: dict[str, Callable[[], object]] = {
             "x.clone()": x.clone,
-            "randquant (auto)": lambda nb=nb: randomized_quantization(x, nb, generator=g),
-            "randquant (auto, out=)": lambda nb=nb: randomized_quantization(
-                x, nb, generator=g, out=out
-            ),
-            "randquant (torch)": lambda nb=nb: randomized_quantization(
-                x, nb, generator=g, backend="torch"
+            "randquant (auto)": partial(randomized_quantization, x, nb, generator=g),
+            "randquant (auto, out=)": partial(randomized_quantization, x, nb, generator=g, out=out),
+            "randquant (torch)": partial(
+                randomized_quantization, x, nb, generator=g, backend="torch"
             ),
         }
         if baseline:
-            impls["naive mask-per-bin"] = lambda params=params: naive_mask_per_bin(x, params)
+            impls["naive mask-per-bin"] = partial(naive_mask_per_bin, x, params)
             got = apply_quantization(x, params)
             want = naive_mask_per_bin(x, params)
             if not torch.equal(got, want):

@@ -288,8 +288,8 @@ def probe_cmd(
     from randquant.cli.paths import check_output_file
     from randquant.engine.compare import resolve_device
     from randquant.engine.encoder_file import load_encoder
-    from randquant.engine.results import write_atomic
     from randquant.evaluate import evaluate_encoder
+    from randquant.io import write_text_atomic as write_atomic
 
     _check(checkpoint.is_file(), "--checkpoint", f"no such file: {checkpoint}")
     _check(k >= 1, "--k", f"must be >= 1, got {k}")
