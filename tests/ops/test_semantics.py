@@ -286,3 +286,21 @@ def test_reapplying_params_to_other_data() -> None:
     for b in range(2):
         for c in range(3):
             assert set(y[b, c].tolist()) <= set(params.proxies[b, c].tolist())
+
+
+@pytest.mark.parametrize("num_bins", [8, 50, 64])
+def test_infinity_in_groups_with_crowded_cells(num_bins: int) -> None:
+    # regression: +inf in a group whose table cells hold several edges made the numba scan
+    # run past its +inf sentinel (out-of-bounds reads, a crash found by the fuzz run)
+    x = torch.zeros(3, 6, 3)
+    x[0, 2, 2] = float("inf")
+    x[1, :, 0] = float("inf")
+    x[2] = torch.linspace(-1, 1, 18).reshape(6, 3)
+    x[2, 1, 1] = float("inf")
+    for seed in range(20):
+        g = torch.Generator().manual_seed(seed)
+        params = sample_quantization_params(x, num_bins, channel_dim=2, generator=g)
+        a = apply_quantization(x, params, channel_dim=2, backend="numba")
+        b = apply_quantization(x, params, channel_dim=2, backend="torch")
+        assert torch.equal(a, b)
+        assert bool(a.isinf().eq(x.isinf()).all())

@@ -6,6 +6,7 @@ import torch
 
 from randquant.ops import torch_kernel
 from randquant.ops.backend import apply_numba, use_numba
+from randquant.ops.memory import empty_like_for_kernel
 from randquant.ops.options import check_backend, check_input, group_shape, group_view, resolve_dims
 from randquant.ops.params import QuantizationParams
 from randquant.ops.sampler import sample_quantization_params
@@ -73,7 +74,7 @@ def apply_quantization(
     applied = params.applied.reshape(-1, 1).expand(n_b, 1)
 
     if use_numba(x, backend):
-        y = out if out is not None else torch.empty_like(x)
+        y = out if out is not None else empty_like_for_kernel(x)
         y3 = group_view(y, channel_dim, batch_dim)
         direct = _shares_memory(y3, y)
         target = y3 if direct else torch.empty(x3.shape, dtype=x.dtype)

@@ -172,6 +172,9 @@ def apply_kernel(
             hi_i = ihi[g] if is_int else 0
             for m in range(m0, m1):
                 v = xr[m]
+                if not math.isfinite(v):
+                    orow[m] = v  # before the scan: +inf would pass the +inf sentinel
+                    continue
                 vc = inner.dtype.type(v)
                 q = _proxy_of(vc, g, inner, proxies, base, fast, most, lo, scale, top)
                 _write(v, q, orow, m, lo_i, hi_i, is_int)
