@@ -27,16 +27,18 @@ from randquant.cli import app
 from randquant.engine.encoder_file import load_encoder
 from randquant.evaluate import extract_features
 
-EPOCHS = 3
+# enough epochs and batches that an idle machine cannot finish the run between the first
+# checkpoint and the kill (3 epochs of 6 batches once did)
+EPOCHS = 6
 ARGS = ["--epochs", str(EPOCHS), "--batch-size", "16", "--width", "8", "--encoder", "cnn1d"]
 ARGS += ["--augment", "rq:bins=8", "--method", "simclr", "--device", "cpu", "--quiet"]
 
 
 def _npz(root: Path) -> Path:
     rng = np.random.default_rng(0)
-    y = np.arange(144) % 3
-    x = (rng.normal(size=(144, 2, 32)) + y[:, None, None]).astype(np.float32)
-    np.savez(root / "tiny.npz", x_train=x[:96], y_train=y[:96], x_test=x[96:], y_test=y[96:])
+    y = np.arange(960) % 3
+    x = (rng.normal(size=(960, 2, 32)) + y[:, None, None]).astype(np.float32)
+    np.savez(root / "tiny.npz", x_train=x[:768], y_train=y[:768], x_test=x[768:], y_test=y[768:])
     return root / "tiny.npz"
 
 
@@ -102,7 +104,7 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> 
             assert proc.poll() is None, proc.communicate()[0][-3000:]
             assert time.monotonic() < deadline, "no checkpoint after 90 s"
             time.sleep(0.01)
-        time.sleep(0.2)  # into the next epoch
+        time.sleep(0.05)  # into the next epoch
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
