@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -84,7 +85,7 @@ def bench_op(
         f"first call in a new process: {cold:.2f} s compiling (empty numba cache), "
         f"{warm:.2f} s with the cache"
     )
-    console.print(f"input size: {4 * _prod(dims) / 2**20:.0f} MB")
+    console.print(f"input size: {4 * math.prod(dims) / 2**20:.0f} MB")
     if output is not None:
         write_json_atomic(
             output,
@@ -99,13 +100,6 @@ def bench_op(
             },
         )
         console.print(f"wrote {output}")
-
-
-def _prod(values: tuple[int, ...]) -> int:
-    n = 1
-    for v in values:
-        n *= v
-    return n
 
 
 def _name_list(text: str | None) -> list[str] | None:

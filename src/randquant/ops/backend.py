@@ -84,7 +84,7 @@ def group_range(
     return lo.to(cdtype), hi.to(cdtype)
 
 
-def _set_threads(kernel: ModuleType) -> None:
+def _set_threads() -> None:
     # follow torch's thread setting so `torch.set_num_threads` governs both paths
     import numba
 
@@ -118,7 +118,7 @@ def apply_numba(
     is_int = not x3.dtype.is_floating_point
     threads = torch.get_num_threads()
     with kernel.LOCK:
-        _set_threads(kernel)
+        _set_threads()
         cells = table_cells(q.shape[1], x3.shape[2], kernel.CELLS_PER_BIN, kernel.MAX_CELLS)
         tables = kernel.build_tables(e, q, cells)
         if is_int:
