@@ -118,18 +118,10 @@ class DatasetCache:
         Two processes (e.g. DDP ranks) asking for the same dataset build it once: the second
         waits, then finds the first one's result in the cache.
         """
-        try:
-            import fcntl
-        except ImportError:  # no flock (Windows): atomic renames still keep the cache whole
+        from randquant.io import file_lock
+
+        with file_lock(self.root / f"{key}.lock"):
             yield
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / f"{key}.lock").open("a+b") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
 
     def manifest(self, key: str) -> dict[str, Any] | None:
         """The parsed manifest of ``key``, or ``None`` when absent or unreadable."""
