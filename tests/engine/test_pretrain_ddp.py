@@ -31,8 +31,8 @@ def _launch(out: Path, mode: str, timeout: float) -> subprocess.CompletedProcess
 def test_two_cpu_ranks_stay_in_sync_and_rank0_alone_writes(tmp_path: Path) -> None:
     proc = _launch(tmp_path, "ok", timeout=240)
     assert proc.returncode == 0, proc.stderr[-4000:]
-    r0 = torch.load(tmp_path / "rank0.pt", weights_only=False)
-    r1 = torch.load(tmp_path / "rank1.pt", weights_only=False)
+    r0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
     # identical weights after training, although the ranks started from different ones
     assert r0["state"].keys() == r1["state"].keys()
     assert all(torch.equal(r0["state"][k], r1["state"][k]) for k in r0["state"])

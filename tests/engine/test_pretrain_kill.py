@@ -39,7 +39,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(
         timeout=180,
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
-    saved = torch.load(tmp_path / "last.ckpt", weights_only=False)  # never a corrupt file
+    saved = torch.load(tmp_path / "last.ckpt", weights_only=True)  # never a corrupt file
     assert len(saved["randquant_epoch_losses"]) == epochs_saved
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "last.ckpt"]
     assert len(leftovers) == (mode == "mid-write")  # a killed write leaves only its temp file

@@ -48,8 +48,8 @@ def _worker(rank: int, init_file: str, out_dir: str) -> None:
 
 def test_losses_gather_negatives_across_two_ranks(tmp_path: Path) -> None:
     mp.spawn(_worker, args=(str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
-    r0 = torch.load(tmp_path / "rank0.pt")
-    r1 = torch.load(tmp_path / "rank1.pt")
+    r0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
     a, b, perm, lam = _batch()
     assert (r0["rank"], r1["rank"]) == (0, 1)
     assert torch.equal(r0["gathered"], a) and torch.equal(r1["gathered"], a)

@@ -87,7 +87,7 @@ def _probe(encoder: Path, data: Path, result: Path) -> dict[str, object]:
 
 
 def _losses(ckpt: Path) -> list[float]:
-    saved = torch.load(ckpt, weights_only=False)
+    saved = torch.load(ckpt, weights_only=True)
     return list(saved["randquant_epoch_losses"])
 
 

@@ -7,10 +7,14 @@ the option. Heavy imports (torch, Lightning) happen inside the commands.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from randquant.cli.device import DeviceOpt, check_device
 
 if TYPE_CHECKING:
     from randquant.data.base import Dataset
@@ -54,7 +58,7 @@ Width = Annotated[int, typer.Option("--width", help="Encoder feature size (multi
 RqOn = Annotated[
     str, typer.Option("--rq-on", help="input (views) or embedding (transformer tokens, DABS).")
 ]
-Device = Annotated[str, typer.Option("--device", help="auto, cpu, cuda/gpu or mps.")]
+Device = DeviceOpt  # the one --device of every command (randquant.cli.device)
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
 Threads = Annotated[
     int | None,
@@ -153,6 +157,25 @@ def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> 
             raise _bad("--rq-on", f"embedding needs --encoder transformer, got {encoder!r}")
 
 
+def _checkpoint_ok(path: Path) -> None:
+    """Check a checkpoint before any work (read with ``weights_only=True``, never run)."""
+    from randquant.engine.checkpoint import check_checkpoint
+
+    with _checkpoint_errors("--checkpoint-dir"):
+        check_checkpoint(path)
+
+
+@contextmanager
+def _checkpoint_errors(option: str) -> Iterator[None]:
+    """A checkpoint that cannot be used becomes a one-line error naming ``option``."""
+    from randquant.engine.checkpoint import CheckpointError
+
+    try:
+        yield
+    except CheckpointError as err:
+        raise _bad(option, str(err)) from err
+
+
 def _seeds(text: str) -> list[int]:
     try:
         seeds = [int(s) for s in text.split(",") if s.strip()]
@@ -232,11 +255,14 @@ def pretrain_cmd(
     check_output_file(output, "--output")
     check_output_dir(ckpt, "--checkpoint-dir")
     _check(not resume or (ckpt / "last.ckpt").is_file(), "--resume", f"no last.ckpt in {ckpt}")
+    if resume:
+        _checkpoint_ok(ckpt / "last.ckpt")
     ds = _load(data, dataset, profile, layout, test_fraction, image_size)
     _check_augments([augment], ds, rq_on, encoder)
-    run = pretrain_one(
-        ds, augment, seed, settings, checkpoint_dir=ckpt, resume=resume, progress=not quiet
-    )
+    with _checkpoint_errors("--checkpoint-dir"):
+        run = pretrain_one(
+            ds, augment, seed, settings, checkpoint_dir=ckpt, resume=resume, progress=not quiet
+        )
     name = resolve_encoder_name(encoder, ds.layout, ds.meta)
     info = {
         "dataset": ds.name,
@@ -286,7 +312,6 @@ def probe_cmd(
       randquant probe --checkpoint enc.pt --data motions.npz --output probe.json
     """
     from randquant.cli.paths import check_output_file
-    from randquant.engine.compare import resolve_device
     from randquant.engine.encoder_file import load_encoder
     from randquant.evaluate import evaluate_encoder
     from randquant.io import write_text_atomic as write_atomic
@@ -298,10 +323,7 @@ def probe_cmd(
     _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
     if output is not None:
         check_output_file(output, "--output")
-    try:
-        _, torch_device = resolve_device(device)
-    except ValueError as err:
-        raise _bad("--device", str(err)) from err
+    torch_device = check_device(device)
     try:
         enc, saved = load_encoder(checkpoint)
     except ValueError as err:
@@ -376,8 +398,9 @@ def compare_cmd(
     _settings(method=method, epochs=epochs, **opts)
     ds = _load(data, dataset, profile, layout, test_fraction, image_size)
     _check_augments(specs, ds, rq_on, encoder)
-    run_compare(ds, specs, method, epochs, seed_list, output, **opts,  # type: ignore[arg-type]
-                keep_checkpoints=keep_checkpoints, progress=not quiet)  # fmt: skip
+    with _checkpoint_errors("--output"):
+        run_compare(ds, specs, method, epochs, seed_list, output, **opts,  # type: ignore[arg-type]
+                    keep_checkpoints=keep_checkpoints, progress=not quiet)  # fmt: skip
     typer.echo((output / "results.md").read_text())
     typer.echo(f"results written to {output}/results.json, results.csv, results.md")
 

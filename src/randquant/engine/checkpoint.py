@@ -2,7 +2,8 @@
 
 A process killed mid-write leaves at most a stray ``.NAME.*.tmp`` file (see
 :func:`randquant.io.write_bytes_atomic`), never a truncated ``last.ckpt``.
-:class:`LastCheckpoint` saves ``last.ckpt`` at the end of every epoch.
+``pretrain`` saves ``last.ckpt`` at every epoch end with Lightning's
+``ModelCheckpoint(save_last=True)`` through :class:`AtomicCheckpointIO`.
 
 Example::
 
@@ -20,14 +21,16 @@ import io
 from pathlib import Path
 from typing import Any
 
-import lightning.pytorch as pl
 import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
-from lightning.pytorch.callbacks import Checkpoint
 
 from randquant.io import write_bytes_atomic
 
 LAST_CHECKPOINT = "last.ckpt"
+
+
+class CheckpointError(ValueError):
+    """A training checkpoint that cannot be used: unreadable, foreign, or from another run."""
 
 
 def atomic_torch_save(obj: Any, path: Path) -> None:
@@ -48,22 +51,26 @@ def remove_stale_temps(folder: Path, name: str = LAST_CHECKPOINT) -> list[Path]:
 
 
 def check_checkpoint(path: Path, *, run: dict[str, Any] | None = None) -> None:
-    """Raise ``ValueError`` naming ``path`` when it is not a readable training checkpoint, or
-    when it was written by a run whose ``randquant_run`` (method, seed) differs from ``run``."""
+    """Raise :class:`CheckpointError` naming ``path`` when it is not a readable training
+    checkpoint, or when it was written by a run whose ``randquant_run`` differs from ``run``.
+
+    The file is read with ``weights_only=True``: a checkpoint is tensors and plain containers,
+    so a pickle that names any other object (a planted file running code) is refused unrun.
+    """
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # any unpickling / zip error means the file is unusable
-        raise ValueError(
+        raise CheckpointError(
             f"checkpoint {path} cannot be read ({type(err).__name__}: {err}); "
             "delete it to start fresh, or resume from another checkpoint_dir"
         ) from err
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt or "epoch" not in ckpt:
-        raise ValueError(f"checkpoint {path} is not a randquant/Lightning training checkpoint")
+        raise CheckpointError(f"checkpoint {path} is not a randquant/Lightning training checkpoint")
     saved = ckpt.get("randquant_run")
     if run is not None and isinstance(saved, dict):
         for key, value in run.items():
             if key in saved and saved[key] != value:
-                raise ValueError(
+                raise CheckpointError(
                     f"checkpoint {path} was written by a run with {key}={saved[key]!r}; this "
                     f"run has {key}={value!r}: use another checkpoint_dir or the same {key}"
                 )
@@ -78,14 +85,3 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         if storage_options is not None:
             raise TypeError(f"AtomicCheckpointIO takes no storage_options, got {storage_options!r}")
         atomic_torch_save(checkpoint, Path(path))
-
-
-class LastCheckpoint(Checkpoint):
-    """Save ``dirpath / last.ckpt`` at the end of every training epoch (rank 0 writes)."""
-
-    def __init__(self, dirpath: Path) -> None:
-        super().__init__()
-        self.path = Path(dirpath) / LAST_CHECKPOINT
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        trainer.save_checkpoint(self.path)

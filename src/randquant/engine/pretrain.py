@@ -15,10 +15,11 @@ Example::
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -27,19 +28,19 @@ from typing import TYPE_CHECKING, Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import Callback, RichProgressBar
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint, RichProgressBar
+from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 from lightning.pytorch.strategies import DDPStrategy, Strategy
 from torch import nn
 
 from randquant.engine.checkpoint import (
     LAST_CHECKPOINT,
     AtomicCheckpointIO,
-    LastCheckpoint,
     check_checkpoint,
     remove_stale_temps,
 )
 from randquant.engine.config import PretrainConfig, PretrainResult
-from randquant.engine.data import train_loader
+from randquant.engine.datamodule import RQDataModule
 from randquant.methods.base import derive_seed, seed_everything
 from randquant.methods.registry import build_method
 
@@ -49,29 +50,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("randquant.engine")
 
+#: What ``pretrain(logger=...)`` takes: a Lightning logger, several, False (none) or None
+#: (the default loggers in the run folder).
+Loggers = Logger | Iterable[Logger] | bool | None
+
 _DDP_STRATEGIES = {"ddp": "popen", "ddp_spawn": "spawn", "ddp_fork": "fork"}
-
-
-class _TrainData(pl.LightningDataModule):
-    """Builds the loader once the trainer knows this process's rank and the world size."""
-
-    def __init__(self, dataset: Dataset, views: ViewAugmentation, cfg: PretrainConfig) -> None:
-        super().__init__()
-        self.dataset, self.views, self.cfg = dataset, views, cfg
-
-    def train_dataloader(self) -> Any:
-        cfg, trainer = self.cfg, self.trainer
-        assert trainer is not None, "the loader is built once the trainer is attached"
-        return train_loader(
-            self.dataset.train.x,
-            self.dataset.train.y,
-            batch_size=cfg.batch_size,
-            seed=cfg.seed,
-            rank=trainer.global_rank,
-            world_size=trainer.world_size,
-            num_workers=cfg.num_workers,
-            transform=self.views.input_transform if cfg.augment_in_workers else None,
-        )
 
 
 def _strategy(cfg: PretrainConfig) -> str | Strategy:
@@ -87,12 +70,40 @@ def _strategy(cfg: PretrainConfig) -> str | Strategy:
     return cfg.strategy
 
 
-def _build_trainer(cfg: PretrainConfig, callbacks: Sequence[Callback]) -> pl.Trainer:
+def default_loggers(folder: Path) -> list[Logger]:
+    """The loggers ``pretrain`` uses by default: a CSV logger (``folder/logs/version_N/``:
+    ``metrics.csv`` and ``hparams.yaml``), and TensorBoard (``folder/tensorboard/``) when
+    ``tensorboard`` or ``tensorboardX`` is installed."""
+    loggers: list[Logger] = [CSVLogger(folder, name="logs")]
+    if any(importlib.util.find_spec(name) for name in ("tensorboard", "tensorboardX")):
+        loggers.append(TensorBoardLogger(folder, name="tensorboard"))
+    return loggers
+
+
+def _loggers(cfg: PretrainConfig, logger: Loggers) -> Logger | Iterable[Logger] | bool:
+    if logger is not None:
+        return logger
+    folder = cfg.log_dir or cfg.checkpoint_dir
+    return default_loggers(folder) if folder is not None else False
+
+
+def _build_trainer(
+    cfg: PretrainConfig, callbacks: Sequence[Callback], logger: Loggers = None
+) -> pl.Trainer:
     all_callbacks: list[Callback] = []
     if cfg.progress:
         all_callbacks.append(RichProgressBar())
     if cfg.checkpoint_dir is not None:
-        all_callbacks.append(LastCheckpoint(cfg.checkpoint_dir))
+        # last.ckpt at every epoch end, always the same name (no last-v1.ckpt)
+        all_callbacks.append(
+            ModelCheckpoint(
+                dirpath=cfg.checkpoint_dir,
+                save_last=True,
+                save_top_k=0,
+                save_on_train_epoch_end=True,
+                enable_version_counter=False,
+            )
+        )
     all_callbacks.extend(callbacks)
     strategy = _strategy(cfg)
     plugins: list[Any] = [] if isinstance(strategy, Strategy) else [AtomicCheckpointIO()]
@@ -106,7 +117,7 @@ def _build_trainer(cfg: PretrainConfig, callbacks: Sequence[Callback]) -> pl.Tra
         accumulate_grad_batches=cfg.accumulate_grad_batches,
         callbacks=all_callbacks,
         plugins=plugins,
-        logger=False,
+        logger=_loggers(cfg, logger),
         enable_checkpointing=cfg.checkpoint_dir is not None,
         enable_progress_bar=cfg.progress,
         enable_model_summary=False,
@@ -158,12 +169,17 @@ def pretrain(
     *,
     callbacks: Sequence[Callback] = (),
     method_options: dict[str, Any] | None = None,
+    logger: Loggers = None,
 ) -> PretrainResult:
     """Pretrain ``encoder`` on ``dataset.train`` with ``cfg.method`` and the two-view ``views``.
 
     ``callbacks`` are extra Lightning callbacks; ``method_options`` go to the method's
-    constructor (e.g. ``{"temperature": 0.2}``). Under DDP every rank calls this and gets a
-    result; only the one with ``result.is_global_zero`` should write files.
+    constructor (e.g. ``{"temperature": 0.2}``). ``logger`` is any Lightning logger (or a
+    list, or ``False`` for none); by default (``None``) a CSV logger writes the metrics into
+    the run folder (``cfg.log_dir``, else ``cfg.checkpoint_dir``; no folder, no logger), with
+    TensorBoard beside it when installed (:func:`default_loggers`). Under DDP every rank
+    calls this and gets a result; only the one with ``result.is_global_zero`` should write
+    files.
     """
     if len(dataset.train) < 2:
         raise ValueError(
@@ -182,11 +198,22 @@ def pretrain(
     )
     method.augment_on_device = not cfg.augment_in_workers
     with _quiet_lightning():
-        trainer = _build_trainer(cfg, callbacks)
+        trainer = _build_trainer(cfg, callbacks, logger)
         ckpt = _resume_path(cfg, trainer, {"method": method.name, "seed": cfg.seed})
         start = time.perf_counter()
         try:
-            trainer.fit(method, datamodule=_TrainData(dataset, views, cfg), ckpt_path=ckpt)
+            trainer.fit(
+                method,
+                datamodule=RQDataModule(
+                    dataset,
+                    batch_size=cfg.batch_size,
+                    num_workers=cfg.num_workers,
+                    seed=cfg.seed,
+                    views=views if cfg.augment_in_workers else None,
+                ),
+                ckpt_path=ckpt,
+                weights_only=True,  # a checkpoint never unpickles arbitrary objects
+            )
         except (RuntimeError, torch.distributed.DistError) as err:
             if trainer.world_size > 1:
                 raise RuntimeError(
