@@ -22,8 +22,11 @@ def knn_predict(
     """Predict a class for each query row by a cosine-similarity weighted vote of its k neighbours.
 
     Each of the ``k`` most similar training rows votes for its label with weight
-    ``exp(cos_sim / temperature)``; the class with the largest total wins (ties go to the
-    lower class id).
+    ``exp(cos_sim / temperature)``; the class with the largest total wins. The weights are
+    computed shifted by the row's largest similarity (``exp((sim - max) / temperature)``, the
+    same vote up to a common factor), so no temperature overflows. Classes whose totals tie in
+    floating point are separated by their number of neighbours (the class ahead once the
+    underflowed weights count), then by the nearest neighbour, never by class id alone.
 
     >>> train = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     >>> knn_predict(train, torch.tensor([0, 1]), torch.tensor([[2.0, 0.1]]), num_classes=2, k=1)
@@ -32,17 +35,32 @@ def knn_predict(
     train_n = F.normalize(train_feats.double(), dim=1)
     query_n = F.normalize(query_feats.double(), dim=1)
     k_eff = min(k, train_n.shape[0])
+    if k_eff < 1:
+        raise ValueError(f"kNN needs k >= 1 and a training row, got k={k}, {len(train_n)} rows")
     preds = []
     for start in range(0, query_n.shape[0], _CHUNK):
         sim = query_n[start : start + _CHUNK] @ train_n.T
-        top_sim, top_idx = sim.topk(k_eff, dim=1)
-        weights = torch.exp(top_sim / temperature)
-        votes = torch.zeros(sim.shape[0], num_classes, dtype=torch.float64)
-        votes.scatter_add_(1, train_y[top_idx], weights)
-        preds.append(votes.argmax(dim=1))
+        top_sim, top_idx = sim.topk(k_eff, dim=1)  # sorted: column 0 is the nearest
+        preds.append(_vote(top_sim, train_y[top_idx], num_classes, temperature))
     if not preds:
         return torch.zeros(0, dtype=torch.int64)
     return torch.cat(preds)
+
+
+def _vote(
+    top_sim: torch.Tensor, top_y: torch.Tensor, num_classes: int, temperature: float
+) -> torch.Tensor:
+    """The winning class per row: weighted votes, then neighbour counts, then the nearest."""
+    weights = torch.exp((top_sim - top_sim[:, :1]) / temperature)  # in (0, 1]: cannot overflow
+    votes = torch.zeros(top_sim.shape[0], num_classes, dtype=torch.float64)
+    votes.scatter_add_(1, top_y, weights)
+    counts = torch.zeros_like(votes).scatter_add_(1, top_y, torch.ones_like(weights))
+    tied = votes == votes.max(dim=1, keepdim=True).values
+    counts = torch.where(tied, counts, torch.zeros_like(counts))
+    tied &= counts == counts.max(dim=1, keepdim=True).values
+    # the first neighbour (nearest) whose class is still tied decides
+    first = tied.gather(1, top_y).to(torch.int8).argmax(dim=1, keepdim=True)
+    return top_y.gather(1, first).squeeze(1)
 
 
 def knn_classify(
