@@ -17,7 +17,7 @@ from randquant.evaluate import (
     linear_probe,
     macro_f1,
 )
-from randquant.evaluate.linear import WEIGHT_DECAYS, stratified_holdout
+from randquant.evaluate.linear import CS
 
 torch.set_num_threads(1)
 
@@ -39,8 +39,28 @@ def test_linear_probe_separable_reaches_100() -> None:
     assert isinstance(res, ProbeResult)
     assert res.accuracy == 1.0
     assert res.macro_f1 == 1.0
-    assert res.detail["weight_decay"] in WEIGHT_DECAYS
-    assert 0.0 <= res.detail["val_accuracy"] <= 1.0
+    assert res.detail["C"] in CS
+    assert res.detail["weight_decay"] == pytest.approx(1 / (res.detail["C"] * len(y)))
+    assert 0.0 <= res.detail["cv_accuracy"] <= 1.0
+    assert res.detail["converged"] == 1.0
+    assert res.predictions == tuple(yt.tolist())  # per-item test predictions, test order
+
+
+def test_linear_probe_records_a_fit_that_did_not_converge() -> None:
+    x, y = blobs(40, 5, 16, sep=1.0, seed=0)
+    res = linear_probe(x, y, x, y, max_iter=2)
+    assert res.detail["converged"] == 0.0 and res.detail["cv_unconverged"] > 0
+    assert linear_probe(x, y, x, y).detail["converged"] == 1.0
+
+
+def test_linear_probe_chooses_c_on_train_only() -> None:
+    # the test labels are shuffled: a choice made on test would differ between the two calls
+    x, y = blobs(30, 3, 8, sep=1.0, seed=0)
+    xt, yt = blobs(20, 3, 8, sep=1.0, seed=1)
+    shuffled = yt[torch.randperm(len(yt), generator=torch.Generator().manual_seed(0))]
+    a = linear_probe(x, y, xt, yt, seed=4)
+    b = linear_probe(x, y, xt, shuffled, seed=4)
+    assert a.detail == b.detail and a.predictions == b.predictions
 
 
 def test_linear_probe_needs_a_linear_boundary_not_a_centroid() -> None:
@@ -79,23 +99,11 @@ def test_linear_probe_uses_given_val_and_is_deterministic() -> None:
         linear_probe(x, y, xt, yt, val_feats=xv)
 
 
-def test_stratified_holdout_keeps_every_class_and_is_seeded() -> None:
-    y = torch.tensor([0] * 10 + [1] * 5 + [2])
-    keep, held = stratified_holdout(y, fraction=0.2, seed=0)
-    assert sorted(torch.cat([keep, held]).tolist()) == list(range(len(y)))
-    assert set(y[keep].tolist()) == {0, 1, 2}
-    assert y[held].tolist().count(0) == 2 and y[held].tolist().count(1) == 1
-    assert 15 not in held.tolist()
-    again, _ = stratified_holdout(y, fraction=0.2, seed=0)
-    other, _ = stratified_holdout(y, fraction=0.2, seed=1)
-    assert torch.equal(keep, again) and not torch.equal(keep, other)
-
-
 def test_linear_probe_tiny_data_without_holdout() -> None:
     x = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     y = torch.tensor([0, 1])
     res = linear_probe(x, y, x, y)
-    assert res.accuracy == 1.0 and "val_accuracy" not in res.detail
+    assert res.accuracy == 1.0 and "cv_accuracy" not in res.detail
 
 
 def test_knn_hand_checked_weighted_vote() -> None:

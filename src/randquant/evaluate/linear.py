@@ -1,88 +1,27 @@
-"""Linear probe: multinomial logistic regression fitted by full-batch L-BFGS on frozen features."""
+"""Linear probe: multinomial logistic regression on frozen features (scikit-learn).
+
+The regularisation is chosen by stratified k-fold cross-validation on the training features
+only (:class:`sklearn.model_selection.GridSearchCV` over :data:`CS`), features standardised
+inside each fold; the chosen model is refitted on all training features and scored on test.
+Whether that fit converged is recorded, and the per-item test predictions are kept, so two
+runs scored on the same test set can be compared item by item (McNemar).
+"""
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import torch
-import torch.nn.functional as F
 
 from randquant.evaluate.metrics import ProbeResult, check_features, score
 
-#: Weight decays tried on the validation split (L2 penalty ``wd / 2 * ||W||^2`` on the mean loss).
-WEIGHT_DECAYS: tuple[float, ...] = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-#: Used when the validation split would be empty (too few samples to hold any out).
-DEFAULT_WEIGHT_DECAY = 1e-4
-VAL_FRACTION = 0.2
-
-
-def _standardise(fit: torch.Tensor, *others: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """Scale every tensor by the mean and std of ``fit`` (constant columns get std 1)."""
-    mean = fit.mean(dim=0)
-    std = fit.std(dim=0, unbiased=False)
-    std = torch.where(std > 1e-12, std, torch.ones_like(std))
-    return tuple((t - mean) / std for t in (fit, *others))
-
-
-def fit_logistic(
-    x: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    num_classes: int,
-    weight_decay: float,
-    max_iter: int = 500,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fit ``softmax(x @ W.T + b)`` by full-batch L-BFGS; return ``(W, b)`` in float64.
-
-    The objective is the mean cross-entropy plus ``weight_decay / 2 * ||W||^2``; the start is
-    all zeros, so the fit is deterministic.
-    """
-    x = x.double()
-    weight = torch.zeros(num_classes, x.shape[1], dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(num_classes, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS(
-        [weight, bias],
-        lr=1.0,
-        max_iter=max_iter,
-        tolerance_grad=1e-9,
-        tolerance_change=1e-12,
-        history_size=20,
-        line_search_fn="strong_wolfe",
-    )
-
-    def closure() -> torch.Tensor:
-        opt.zero_grad()
-        loss = F.cross_entropy(x @ weight.T + bias, y)
-        loss = loss + 0.5 * weight_decay * weight.pow(2).sum()
-        loss.backward()  # type: ignore[no-untyped-call]
-        return loss
-
-    with torch.enable_grad():
-        opt.step(closure)  # type: ignore[no-untyped-call]
-    return weight.detach(), bias.detach()
-
-
-def _predict(x: torch.Tensor, params: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-    weight, bias = params
-    return (x.double() @ weight.T + bias).argmax(dim=1)
-
-
-def stratified_holdout(
-    y: torch.Tensor, *, fraction: float, seed: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Split indices of ``y`` into ``(keep, held_out)``, ``fraction`` of each class held out.
-
-    A class keeps at least one sample; classes with a single sample are never held out. The
-    split depends only on ``y`` and ``seed``.
-    """
-    gen = torch.Generator().manual_seed(seed)
-    keep: list[torch.Tensor] = []
-    held: list[torch.Tensor] = []
-    for c in torch.unique(y).tolist():
-        idx = torch.nonzero(y == c).flatten()
-        idx = idx[torch.randperm(len(idx), generator=gen)]
-        n_held = min(int(len(idx) * fraction), len(idx) - 1)
-        held.append(idx[:n_held])
-        keep.append(idx[n_held:])
-    return torch.cat(keep).sort().values, torch.cat(held).sort().values
+#: Inverse regularisation strengths tried (scikit-learn's ``C``: the objective is
+#: ``C * sum(cross-entropy) + ||W||^2 / 2``, i.e. weight decay ``1 / (C * n)`` on the mean).
+CS: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+#: Used when no class has enough samples for two folds.
+DEFAULT_C = 1.0
+CV_FOLDS = 5
 
 
 def linear_probe(
@@ -94,62 +33,81 @@ def linear_probe(
     val_feats: torch.Tensor | None = None,
     val_y: torch.Tensor | None = None,
     seed: int = 0,
-    max_iter: int = 500,
+    max_iter: int = 1000,
 ) -> ProbeResult:
-    """Linear probe with a weight-decay sweep chosen on a validation split, then a refit.
+    """Logistic-regression probe; ``C`` chosen by cross-validation on the training features.
 
-    Features are standardised with the statistics of the rows being fitted. Each weight decay
-    in :data:`WEIGHT_DECAYS` is fitted on train and scored on the validation split (``val_*``
-    when given, otherwise a stratified 20 % hold-out of train drawn with ``seed``); the best
-    (ties: the larger decay) is refitted on train + validation and scored on test. ``detail``
-    holds ``weight_decay`` and, when a sweep ran, ``val_accuracy``. ``max_iter`` caps the
-    L-BFGS iterations of each fit (lower it for quick benchmarks).
+    Without ``val_*`` the folds are :data:`CV_FOLDS` stratified folds of train shuffled with
+    ``seed`` (fewer when the smallest class is smaller; none when it has one sample, then
+    :data:`DEFAULT_C`); with ``val_*`` the validation split is the single held-out fold and
+    the refit uses train + validation. ``detail`` holds ``C``, the equivalent
+    ``weight_decay`` on the mean loss, ``cv_accuracy`` (when folds ran), ``n_iter`` and
+    ``converged`` (1.0 when the final L-BFGS fit stopped before ``max_iter``) and
+    ``cv_unconverged`` (fits of the search that hit ``max_iter``).
 
     >>> x = torch.cat([torch.randn(20, 4) + 4, torch.randn(20, 4) - 4])
     >>> y = torch.cat([torch.zeros(20), torch.ones(20)]).long()
-    >>> linear_probe(x, y, x, y).accuracy
-    1.0
+    >>> res = linear_probe(x, y, x, y)
+    >>> res.accuracy, res.detail["converged"], len(res.predictions)
+    (1.0, 1.0, 40)
     """
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
     check_features(train_feats, train_y, "train")
     check_features(test_feats, test_y, "test")
     if (val_feats is None) != (val_y is None):
         raise ValueError("val_feats and val_y must be given together")
+    fit_x, fit_y = train_feats, train_y
     if val_feats is not None and val_y is not None:
         check_features(val_feats, val_y, "val")
-        fit_x, fit_y, val_x, val_lab = train_feats, train_y.long(), val_feats, val_y.long()
-    else:
-        keep, held = stratified_holdout(train_y, fraction=VAL_FRACTION, seed=seed)
-        fit_x, fit_y = train_feats[keep], train_y[keep].long()
-        val_x, val_lab = train_feats[held], train_y[held].long()
-    for name, feats in (("val", val_x), ("test", test_feats)):
-        if feats.shape[1] != train_feats.shape[1]:
+        fit_x, fit_y = torch.cat([train_feats, val_feats]), torch.cat([train_y, val_y])
+    for name, feats in (("val", val_feats), ("test", test_feats)):
+        if feats is not None and feats.shape[1] != train_feats.shape[1]:
             raise ValueError(
                 f"{name}_feats has width {feats.shape[1]}, train_feats {train_feats.shape[1]}"
             )
-    labels = [train_y, test_y, val_lab]
-    num_classes = max(int(t.max()) for t in labels if t.numel()) + 1
-
+    x = fit_x.double().numpy()
+    y = fit_y.long().numpy()
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=DEFAULT_C, max_iter=max_iter))
     detail: dict[str, float] = {}
-    best_wd = DEFAULT_WEIGHT_DECAY
-    if val_x.shape[0] > 0:
-        fx, vx = _standardise(fit_x.double(), val_x.double())
-        best_acc = -1.0
-        for wd in WEIGHT_DECAYS:
-            params = fit_logistic(
-                fx, fit_y, num_classes=num_classes, weight_decay=wd, max_iter=max_iter
+    folds: PredefinedSplit | StratifiedKFold | None = None
+    if val_y is not None and len(val_y) > 0:
+        folds = PredefinedSplit(np.r_[np.full(len(train_y), -1), np.zeros(len(val_y), int)])
+    else:
+        smallest = int(np.bincount(y)[np.unique(y)].min()) if len(y) else 0
+        if smallest >= 2:
+            folds = StratifiedKFold(min(CV_FOLDS, smallest), shuffle=True, random_state=seed)
+    unconverged = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        if folds is not None and len(np.unique(y)) > 1:
+            search = GridSearchCV(
+                model, {"logisticregression__C": list(CS)}, cv=folds, scoring="accuracy"
             )
-            acc = float((_predict(vx, params) == val_lab).double().mean())
-            if acc >= best_acc:
-                best_acc, best_wd = acc, wd
-        detail["val_accuracy"] = best_acc
-    detail["weight_decay"] = best_wd
-
-    all_x = torch.cat([fit_x, val_x]).double()
-    all_y = torch.cat([fit_y, val_lab])
-    ax, tx = _standardise(all_x, test_feats.double())
-    params = fit_logistic(
-        ax, all_y, num_classes=num_classes, weight_decay=best_wd, max_iter=max_iter
+            search.fit(x, y)
+            model = search.best_estimator_
+            detail["cv_accuracy"] = float(search.best_score_)
+            unconverged = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+        else:
+            model.fit(x, y)
+    clf = model[-1]
+    n_iter = int(np.max(clf.n_iter_))
+    c = float(clf.C)
+    detail.update(
+        C=c,
+        weight_decay=1.0 / (c * len(y)),
+        n_iter=float(n_iter),
+        converged=float(n_iter < max_iter),
+        cv_unconverged=float(unconverged),
     )
-    return score(_predict(tx, params), test_y.long(), detail)
+    if not math.isfinite(detail["weight_decay"]):
+        raise ValueError("the linear probe needs at least one training row")
+    pred = torch.from_numpy(model.predict(test_feats.double().numpy())).long()
+    return score(pred, test_y.long(), detail)

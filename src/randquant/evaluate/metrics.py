@@ -12,12 +12,15 @@ class ProbeResult:
     """The outcome of one evaluation protocol on a test split.
 
     ``accuracy`` and ``macro_f1`` are fractions in ``[0, 1]``; ``detail`` holds protocol
-    specifics such as the chosen weight decay of the linear probe or ``k`` of the kNN.
+    specifics such as the chosen weight decay of the linear probe or ``k`` of the kNN;
+    ``predictions`` the predicted class of every test item, in test order (for paired
+    per-item tests such as McNemar's).
     """
 
     accuracy: float
     macro_f1: float
     detail: dict[str, float] = field(default_factory=dict)
+    predictions: tuple[int, ...] = ()
 
 
 def accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
@@ -51,8 +54,9 @@ def macro_f1(pred: torch.Tensor, target: torch.Tensor) -> float:
 
 
 def score(pred: torch.Tensor, target: torch.Tensor, detail: dict[str, float]) -> ProbeResult:
-    """Bundle accuracy and macro-F1 of ``pred`` with ``detail`` into a :class:`ProbeResult`."""
-    return ProbeResult(accuracy(pred, target), macro_f1(pred, target), detail)
+    """Bundle accuracy, macro-F1 and the predictions ``pred`` with ``detail``."""
+    preds = tuple(int(v) for v in pred.tolist())
+    return ProbeResult(accuracy(pred, target), macro_f1(pred, target), detail, preds)
 
 
 def check_features(feats: torch.Tensor, labels: torch.Tensor, name: str) -> None:

@@ -1,0 +1,203 @@
+"""Paired comparisons of two settings over seeds: difference, CI, Holm p, MDE, verdict.
+
+Every arm of one seed shares the encoder's initial weights, the data order, the probe split
+and the test set, so the runs of two arms are *paired by seed*: the test is a paired t-test
+on the per-seed differences ``a - b`` (:func:`scipy.stats.ttest_rel`), its 95 % confidence
+interval is the one scipy gives, the p-values of one family (the contrasts of one dataset
+and metric) are Holm-corrected (:func:`statsmodels.stats.multitest.multipletests`), and the
+minimum detectable effect is the effect size a paired t-test with this many seeds detects
+with 80 % power (:class:`statsmodels.stats.power.TTestPower`), turned into accuracy points
+with the observed standard deviation of the differences. No statistic is computed by hand.
+
+The verdict of a contrast is ``better`` / ``worse`` when its Holm-corrected p is below
+``alpha``, otherwise ``no detectable difference`` (read it with ``mde``: differences of
+that size or larger would have been seen 80 % of the time). With fewer than two seeds, or
+differences that are all equal but not zero, the t-test is undefined: ``untestable``.
+
+>>> c = paired_contrasts({"rq": {0: 0.8, 1: 0.9, 2: 0.85}, "none": {0: 0.7, 1: 0.75, 2: 0.8}},
+...                      [("rq", "none")], metric="linear_acc")[0]
+>>> c.n_seeds, round(c.mean_diff, 3), c.verdict
+(3, 0.1, 'no detectable difference')
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+VERDICTS: tuple[str, ...] = ("better", "worse", "no detectable difference", "untestable")
+ALPHA = 0.05
+POWER = 0.8
+#: Differences are rounded to this many decimals before testing: accuracies are fractions of
+#: a test set, so differences that are equal on paper must not differ by float noise.
+_DECIMALS = 12
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """One paired contrast ``a - b`` on ``metric`` over ``n_seeds`` shared seeds.
+
+    Accuracy differences are fractions (0.01 = one point). ``p`` is the raw paired t-test
+    p-value, ``p_holm`` the Holm-corrected one within its family, ``mde`` the minimum
+    detectable effect at 80 % power, ``sd_diff`` the sample std of the per-seed differences.
+    ``nan`` marks what a test with these seeds cannot give.
+    """
+
+    a: str
+    b: str
+    metric: str
+    n_seeds: int
+    mean_diff: float
+    ci_low: float
+    ci_high: float
+    p: float
+    p_holm: float
+    mde: float
+    sd_diff: float
+    verdict: str
+    dataset: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; ``nan`` becomes ``None``."""
+        return {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in asdict(self).items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Contrast:
+        """Rebuild from :meth:`to_dict` output (``None`` back to ``nan``)."""
+        fields: dict[str, Any] = {k: (math.nan if v is None else v) for k, v in data.items()}
+        return cls(**fields)
+
+
+def paired_test(
+    a: Sequence[float], b: Sequence[float], *, alpha: float = ALPHA, power: float = POWER
+) -> tuple[float, float, float, float, float, float]:
+    """``(mean_diff, ci_low, ci_high, p, mde, sd_diff)`` of the paired values ``a - b``.
+
+    ``a[i]`` and ``b[i]`` come from the same seed. CI and p are those of a two-sided paired
+    t-test; ``mde`` is the smallest true mean difference that test detects with probability
+    ``power`` at level ``alpha`` (statsmodels' ``TTestPower``, times the observed std of the
+    differences).
+
+    >>> [round(v, 4) for v in paired_test([1.0, 2.0, 3.5], [0.5, 1.0, 2.0])[:4]]
+    [1.0, -0.2421, 2.2421, 0.0742]
+    """
+    import numpy as np
+    from scipy import stats
+
+    if len(a) != len(b):
+        raise ValueError(f"a and b must be paired (same length), got {len(a)} and {len(b)}")
+    if not 0 < alpha < 1 or not 0 < power < 1:
+        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha} and {power}")
+    diff = np.round(np.asarray(a, dtype=float) - np.asarray(b, dtype=float), _DECIMALS)
+    n = len(diff)
+    nan = math.nan
+    if n == 0:
+        return nan, nan, nan, nan, nan, nan
+    mean = float(np.mean(diff))
+    if n < 2:
+        return mean, nan, nan, nan, nan, nan
+    sd = float(np.std(diff, ddof=1))
+    if sd == 0.0:
+        # every seed gave the same difference: the t statistic is undefined (0/0 or x/0)
+        zero = mean == 0.0
+        return mean, mean, mean, (1.0 if zero else nan), (0.0 if zero else nan), 0.0
+    res = stats.ttest_rel(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    ci = res.confidence_interval(confidence_level=1 - alpha)
+    return mean, float(ci.low), float(ci.high), float(res.pvalue), sd * _effect(n, alpha, power), sd
+
+
+def _effect(n: int, alpha: float, power: float) -> float:
+    """Standardised effect a two-sided paired t-test on ``n`` pairs detects with ``power``."""
+    from statsmodels.stats.power import TTestPower
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = TTestPower().solve_power(
+            effect_size=None, nobs=n, alpha=alpha, power=power, alternative="two-sided"
+        )
+    return float(d)
+
+
+def holm(pvalues: Sequence[float], *, alpha: float = ALPHA) -> list[float]:
+    """Holm-corrected p-values (statsmodels); ``nan`` entries stay ``nan`` and do not count.
+
+    >>> holm([0.01, 0.04, 0.03, float("nan")])
+    [0.03, 0.06, 0.06, nan]
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    idx = [i for i, p in enumerate(pvalues) if not math.isnan(p)]
+    out = [math.nan] * len(pvalues)
+    if idx:
+        corrected = multipletests([pvalues[i] for i in idx], alpha=alpha, method="holm")[1]
+        for i, p in zip(idx, corrected, strict=True):
+            out[i] = float(p)
+    return out
+
+
+def verdict(mean_diff: float, p_holm: float, *, alpha: float = ALPHA) -> str:
+    """``better`` / ``worse`` when ``p_holm < alpha``; ``untestable`` when ``p_holm`` is nan."""
+    if math.isnan(p_holm):
+        return "untestable"
+    if p_holm < alpha:
+        return "better" if mean_diff > 0 else "worse"
+    return "no detectable difference"
+
+
+def paired_contrasts(
+    values: Mapping[str, Mapping[int, float]],
+    pairs: Sequence[tuple[str, str]],
+    *,
+    metric: str,
+    dataset: str = "",
+    alpha: float = ALPHA,
+    power: float = POWER,
+) -> list[Contrast]:
+    """Test every pair ``(a, b)`` on the seeds both arms have; Holm over ``pairs``.
+
+    ``values[arm][seed]`` is the metric of one run. ``pairs`` is one family: a pair naming an
+    arm absent from ``values`` raises ``ValueError`` (declared contrasts are not dropped
+    silently); pairs with no shared seed are tested on zero seeds (``untestable``).
+    """
+    missing = sorted({arm for pair in pairs for arm in pair} - set(values))
+    if missing:
+        raise ValueError(f"contrasts name arms that did not run: {missing}; ran {sorted(values)}")
+    tests = []
+    for a, b in pairs:
+        seeds = sorted(set(values[a]) & set(values[b]))
+        test = paired_test(
+            [values[a][s] for s in seeds], [values[b][s] for s in seeds], alpha=alpha, power=power
+        )
+        tests.append((a, b, len(seeds), *test))
+    corrected = holm([t[6] for t in tests], alpha=alpha)
+    out = []
+    for (a, b, n, mean, lo, hi, p, mde, sd), ph in zip(tests, corrected, strict=True):
+        out.append(
+            Contrast(
+                a,
+                b,
+                metric,
+                n,
+                mean,
+                lo,
+                hi,
+                p,
+                ph,
+                mde,
+                sd,
+                verdict(mean, ph, alpha=alpha),
+                dataset,
+            )
+        )
+    return out
+
+
+def with_dataset(contrasts: Sequence[Contrast], dataset: str) -> list[Contrast]:
+    """The same contrasts labelled with ``dataset``."""
+    return [replace(c, dataset=dataset) for c in contrasts]
