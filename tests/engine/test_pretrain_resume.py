@@ -77,7 +77,7 @@ def test_resume_without_checkpoint_starts_fresh_and_says_so(
         result = run(quick_config(epochs=1, checkpoint_dir=tmp_path / "new", resume=True))
     assert "no checkpoint" in caplog.text and "starting a fresh run" in caplog.text
     assert result.epochs_run == 1 and (tmp_path / "new" / "last.ckpt").exists()
-    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["last.ckpt"]
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["last.ckpt", "logs"]
 
 
 def test_a_failed_write_never_replaces_last_ckpt(
@@ -94,7 +94,7 @@ def test_a_failed_write_never_replaces_last_ckpt(
     with pytest.raises(OSError, match="disk full"):
         run(quick_config(epochs=2, checkpoint_dir=tmp_path))
     assert (tmp_path / "last.ckpt").read_bytes() == good
-    assert [p.name for p in tmp_path.iterdir()] == ["last.ckpt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt", "logs"]  # no temp file
 
 
 def test_stale_temp_is_removed_and_corrupt_checkpoint_is_named(tmp_path: Path) -> None:

@@ -52,6 +52,16 @@ class ViewAugmentation:
     input_transform: BatchAugmentation
     embedding_transform: BatchAugmentation | None
     mixup: MixupConfig | None
+    rq_on: Literal["input", "embedding"] = "input"
+
+    def options(self) -> dict[str, str]:
+        """The :func:`build_views` arguments that rebuild these views (plain strings)."""
+        return {
+            "spec": self.spec,
+            "layout": self.layout,
+            "modality": self.modality,
+            "rq_on": self.rq_on,
+        }
 
 
 def _on_embedding(name: str, layout: str) -> bool:
@@ -117,6 +127,7 @@ def build_views(
         input_transform=_one(inputs, layout),
         embedding_transform=_one(embedding, "embedding") if embedding else None,
         mixup=mixup,
+        rq_on=rq_on,
     )
 
 

@@ -49,6 +49,7 @@ class PretrainConfig:
     accumulate_grad_batches: int = 1
     num_workers: int = 0
     checkpoint_dir: Path | None = None
+    log_dir: Path | None = None
     resume: bool = False
     progress: bool = True
     augment_in_workers: bool = False
@@ -85,8 +86,10 @@ class PretrainConfig:
             raise ValueError(f"ddp_timeout_s must be > 0, got {self.ddp_timeout_s!r}")
         if self.resume and self.checkpoint_dir is None:
             raise ValueError("resume=True needs checkpoint_dir (where last.ckpt lives)")
-        if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, Path):
-            object.__setattr__(self, "checkpoint_dir", Path(self.checkpoint_dir))
+        for name in ("checkpoint_dir", "log_dir"):
+            folder = getattr(self, name)
+            if folder is not None and not isinstance(folder, Path):
+                object.__setattr__(self, name, Path(folder))
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,10 @@ class PretrainResult:
 
     ``encoder`` is the trained online encoder (on the CPU, in eval mode); ``final_loss`` the
     mean SSL loss of the last epoch over all ranks; ``epochs_run`` the epochs completed in total
-    (a resumed run counts the epochs done before it); ``train_seconds`` the wall time of this
-    call; ``epoch_losses`` the mean loss of every epoch (under ``ddp_spawn``, whose workers
-    send back only the last metrics, just the last one). Under DDP every rank returns a
+    (a resumed run counts the epochs done before it); ``train_seconds`` the training wall
+    time of the whole run, earlier attempts of a resumed run included (each up to its last
+    checkpoint); ``epoch_losses`` the mean loss of every epoch (under ``ddp_spawn``, whose
+    workers send back only the last metrics, just the last one). Under DDP every rank returns a
     result; only the one with ``is_global_zero`` should write files.
     """
 

@@ -7,7 +7,6 @@ an ``info`` dict (dataset, augmentation, method, epochs, seed, final loss, …).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,20 +15,9 @@ import torch
 from torch import nn
 
 from randquant.engine.checkpoint import atomic_torch_save
+from randquant.models.registry import encoder_from_spec, json_safe
 
 FORMAT = "randquant-encoder/1"
-
-
-def _json_safe(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The entries of ``meta`` that survive a JSON round trip (the rest is dropped)."""
-    out = {}
-    for key, value in meta.items():
-        try:
-            json.dumps(value)
-        except (TypeError, ValueError):
-            continue
-        out[str(key)] = value
-    return out
 
 
 def save_encoder(
@@ -56,10 +44,10 @@ def save_encoder(
             "layout": layout,
             "sample_shape": list(sample_shape),
             "width": width,
-            "meta": _json_safe(meta or {}),
+            "meta": json_safe(meta or {}),
         },
         "state_dict": {k: v.detach().cpu() for k, v in encoder.state_dict().items()},
-        "info": _json_safe(info or {}),
+        "info": json_safe(info or {}),
     }
     atomic_torch_save(payload, path)
     return path
@@ -71,8 +59,6 @@ def load_encoder(path: Path | str) -> tuple[nn.Module, dict[str, Any]]:
     The encoder is in eval mode on the CPU. ``ValueError`` names the file when it is not a
     randquant encoder file or its weights do not fit the rebuilt encoder.
     """
-    from randquant.models import build_encoder
-
     path = Path(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -82,14 +68,10 @@ def load_encoder(path: Path | str) -> tuple[nn.Module, dict[str, Any]]:
         raise ValueError(f"{path}: not a readable encoder file ({err})") from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path}: not a randquant encoder file (expected format {FORMAT!r})")
-    build = payload["build"]
-    encoder = build_encoder(
-        build["name"],
-        layout=build["layout"],
-        sample_shape=tuple(build["sample_shape"]),
-        meta=build["meta"],
-        width=build["width"],
-    )
+    try:
+        encoder = encoder_from_spec(payload["build"])
+    except (KeyError, ValueError) as err:
+        raise ValueError(f"{path}: the encoder cannot be rebuilt ({err})") from err
     try:
         encoder.load_state_dict(payload["state_dict"])
     except RuntimeError as err:

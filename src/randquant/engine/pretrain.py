@@ -94,12 +94,15 @@ def _build_trainer(
     if cfg.progress:
         all_callbacks.append(RichProgressBar())
     if cfg.checkpoint_dir is not None:
-        # last.ckpt at every epoch end, always the same name (no last-v1.ckpt)
+        # One checkpoint, last.ckpt, replaced at every epoch end (written through
+        # AtomicCheckpointIO). Not save_last=True: Lightning 2.6 writes `last` only after a
+        # top-k save, so each epoch would be written twice.
         all_callbacks.append(
             ModelCheckpoint(
                 dirpath=cfg.checkpoint_dir,
-                save_last=True,
-                save_top_k=0,
+                filename=LAST_CHECKPOINT.removesuffix(".ckpt"),
+                save_top_k=1,
+                every_n_epochs=1,
                 save_on_train_epoch_end=True,
                 enable_version_counter=False,
             )
@@ -138,6 +141,10 @@ def _quiet_lightning() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+            # RQDataModule offers a val loader; the SSL methods have no validation step
+            warnings.filterwarnings("ignore", message=r".*val_dataloader.*validation_step.*")
+            # the run folder holds last.ckpt and logs/ by design (resume)
+            warnings.filterwarnings("ignore", message=r"Checkpoint directory .* not empty")
             yield
     finally:
         for name, level in levels.items():
@@ -223,7 +230,8 @@ def pretrain(
                     f"{cfg.ddp_timeout_s:g}s"
                 ) from err
             raise
-    seconds = time.perf_counter() - start
+    # the earlier attempts of a resumed run count too (up to their last checkpoint)
+    seconds = method.train_seconds_before + (time.perf_counter() - start)
     losses = tuple(method.epoch_losses)
     epochs = int(trainer.current_epoch)
     metrics = trainer.callback_metrics

@@ -13,7 +13,9 @@ epoch checkpoint therefore draws exactly what an uninterrupted run draws.
 
 from __future__ import annotations
 
-import random
+import inspect
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -93,10 +95,53 @@ def check_temperature(temperature: float) -> float:
 
 
 def seed_everything(seed: int) -> None:
-    """Seed python's, numpy's and torch's global RNGs (CPU and CUDA) with ``seed``."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)  # noqa: NPY002 (the legacy global RNG is what we seed)
-    torch.manual_seed(seed)
+    """Seed python's, numpy's and torch's global RNGs (CPU and CUDA) with ``seed``, through
+    Lightning's :func:`~lightning.pytorch.seed_everything` (quietly: it is called every epoch)."""
+    pl.seed_everything(seed % 2**32, workers=False, verbose=False)
+
+
+#: The fields of :class:`HParams`, saved in a checkpoint's hyperparameters.
+HPARAM_FIELDS: tuple[str, ...] = (
+    "epochs",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "optimizer",
+    "warmup_epochs",
+    "seed",
+    "accumulate_grad_batches",
+)
+
+
+def as_encoder(encoder: nn.Module | Mapping[str, Any] | None) -> nn.Module:
+    """``encoder`` itself, or the encoder its build spec (``encoder.build_spec`` of an encoder
+    made by :func:`randquant.models.build_encoder`) describes."""
+    if isinstance(encoder, nn.Module):
+        return encoder
+    if encoder is None:
+        raise ValueError(
+            "no encoder: the checkpoint holds no build spec (its encoder was not made by "
+            "randquant.models.build_encoder); pass encoder=... to load_from_checkpoint"
+        )
+    from randquant.models.registry import encoder_from_spec
+
+    return encoder_from_spec(encoder)
+
+
+def as_views(views: ViewAugmentation | Mapping[str, Any]) -> ViewAugmentation:
+    if not isinstance(views, Mapping):
+        return views
+    from randquant.augment import build_views
+
+    return build_views(**views)
+
+
+def _as_hparams(hparams: HParams | Mapping[str, Any], method: str) -> HParams:
+    if not isinstance(hparams, Mapping):
+        return hparams
+    from randquant.engine.config import PretrainConfig  # the one home of the rules
+
+    return PretrainConfig(method=method, **hparams)
 
 
 class SSLMethod(pl.LightningModule):
@@ -118,9 +163,27 @@ class SSLMethod(pl.LightningModule):
     default_weight_decay: ClassVar[float] = 1e-6
 
     def __init__(
-        self, encoder: nn.Module, views: ViewAugmentation, num_classes: int, hparams: HParams
+        self,
+        encoder: nn.Module | Mapping[str, Any],
+        views: ViewAugmentation | Mapping[str, Any],
+        num_classes: int,
+        hparams: HParams | Mapping[str, Any],
     ) -> None:
         super().__init__()
+        # Plain types only, so that ``load_from_checkpoint(path)`` alone rebuilds the method
+        # and the checkpoint loads with ``torch.load(weights_only=True)``: first the method's
+        # own options (from every __init__ up the class tree), then the plain forms of the rest.
+        frame = inspect.currentframe()
+        self.save_hyperparameters(ignore=["encoder", "views", "hparams"], frame=frame)
+        encoder, views = as_encoder(encoder), as_views(views)
+        hparams = _as_hparams(hparams, self.name)
+        plain = {
+            **self.hparams,
+            "encoder": getattr(encoder, "build_spec", None),
+            "views": views.options(),
+            "hparams": {name: getattr(hparams, name) for name in HPARAM_FIELDS},
+        }
+        self.save_hyperparameters(plain, frame=frame)
         out_dim = getattr(encoder, "out_dim", None)
         if not isinstance(out_dim, int) or out_dim < 1:
             raise ValueError(f"encoder must have a positive int out_dim, got {out_dim!r}")
@@ -139,6 +202,9 @@ class SSLMethod(pl.LightningModule):
         self.augment_on_device = True
         #: Mean SSL loss of every finished epoch (restored from checkpoints).
         self.epoch_losses: list[float] = []
+        #: Training seconds of the earlier attempts of this run (restored from checkpoints).
+        self.train_seconds_before = 0.0
+        self._fit_started = time.perf_counter()
         self._generator: torch.Generator | None = None
         self._loss_sum = torch.zeros(())
         self._loss_count = 0
@@ -244,12 +310,22 @@ class SSLMethod(pl.LightningModule):
         self.log("train/epoch_loss", float(mean), sync_dist=True)
         self.log("train/epochs_done", float(self.current_epoch + 1), sync_dist=True)
 
+    def on_fit_start(self) -> None:
+        self._fit_started = time.perf_counter()
+
+    def train_seconds(self) -> float:
+        """Training wall time of the whole run so far: the earlier attempts (up to their last
+        checkpoint) plus this one."""
+        return self.train_seconds_before + (time.perf_counter() - self._fit_started)
+
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["randquant_epoch_losses"] = list(self.epoch_losses)
         checkpoint["randquant_run"] = {"method": self.name, "seed": self.hp.seed}
+        checkpoint["randquant_train_seconds"] = self.train_seconds()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.epoch_losses = [float(v) for v in checkpoint.get("randquant_epoch_losses", [])]
+        self.train_seconds_before = float(checkpoint.get("randquant_train_seconds", 0.0))
 
     def configure_optimizers(self) -> Any:
         hp = self.hp

@@ -11,7 +11,8 @@ network sees the clean view.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from torch import Tensor, nn
 
@@ -46,10 +47,10 @@ class BYOL(MomentumMethod):
 
     def __init__(
         self,
-        encoder: nn.Module,
-        views: ViewAugmentation,
+        encoder: nn.Module | Mapping[str, Any],
+        views: ViewAugmentation | Mapping[str, Any],
         num_classes: int,
-        hparams: HParams,
+        hparams: HParams | Mapping[str, Any],
         *,
         hidden_dim: int = MLP_HIDDEN_DIM,
         proj_dim: int = PROJ_OUT_DIM,

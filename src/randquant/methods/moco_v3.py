@@ -13,7 +13,8 @@ DDP ranks as negatives. e-Mix: the online network sees the mixed first view (sof
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from torch import Tensor, nn
 
@@ -50,10 +51,10 @@ class MoCoV3(MomentumMethod):
 
     def __init__(
         self,
-        encoder: nn.Module,
-        views: ViewAugmentation,
+        encoder: nn.Module | Mapping[str, Any],
+        views: ViewAugmentation | Mapping[str, Any],
         num_classes: int,
-        hparams: HParams,
+        hparams: HParams | Mapping[str, Any],
         *,
         temperature: float = TEMPERATURE,
         hidden_dim: int = MLP_HIDDEN_DIM,

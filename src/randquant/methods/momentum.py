@@ -9,6 +9,7 @@ After every optimizer step the target is updated as ``t = m * t + (1 - m) * onli
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
@@ -39,10 +40,10 @@ class MomentumMethod(SSLMethod):
 
     def __init__(
         self,
-        encoder: nn.Module,
-        views: ViewAugmentation,
+        encoder: nn.Module | Mapping[str, Any],
+        views: ViewAugmentation | Mapping[str, Any],
         num_classes: int,
-        hparams: HParams,
+        hparams: HParams | Mapping[str, Any],
         *,
         hidden_dim: int,
         proj_dim: int,

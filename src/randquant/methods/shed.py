@@ -15,14 +15,15 @@ Defaults: AdamW, lr 1e-3 x batch / 256, weight decay 0.05, 15 % of tokens shuffl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from randquant.methods.base import HParams, SSLMethod, Views
+from randquant.methods.base import HParams, SSLMethod, Views, as_encoder, as_views
 from randquant.models.transformer import TransformerEncoder
 
 if TYPE_CHECKING:
@@ -102,13 +103,14 @@ class ShED(SSLMethod):
 
     def __init__(
         self,
-        encoder: nn.Module,
-        views: ViewAugmentation,
+        encoder: nn.Module | Mapping[str, Any],
+        views: ViewAugmentation | Mapping[str, Any],
         num_classes: int,
-        hparams: HParams,
+        hparams: HParams | Mapping[str, Any],
         *,
         shuffle_fraction: float = SHUFFLE_FRACTION,
     ) -> None:
+        encoder, views = as_encoder(encoder), as_views(views)
         if not isinstance(encoder, TransformerEncoder):
             raise ValueError(
                 "method 'shed' needs the transformer encoder (--encoder transformer), "

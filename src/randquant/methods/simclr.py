@@ -10,7 +10,8 @@ target (``lam`` on the sample, ``1 - lam`` on its mixing partner), i-Mix's N-pai
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from torch import Tensor, nn
 
@@ -44,10 +45,10 @@ class SimCLR(SSLMethod):
 
     def __init__(
         self,
-        encoder: nn.Module,
-        views: ViewAugmentation,
+        encoder: nn.Module | Mapping[str, Any],
+        views: ViewAugmentation | Mapping[str, Any],
         num_classes: int,
-        hparams: HParams,
+        hparams: HParams | Mapping[str, Any],
         *,
         temperature: float = TEMPERATURE,
         hidden_dim: int = PROJ_HIDDEN_DIM,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
@@ -61,6 +61,8 @@ class Encoder(nn.Module, ABC):
 
     name: ClassVar[str] = "encoder"
     out_dim: int
+    #: Set by :func:`randquant.models.build_encoder`: the plain arguments that rebuild it.
+    build_spec: dict[str, Any] | None = None
 
     def __init__(self, *, out_dim: int) -> None:
         super().__init__()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -89,12 +90,54 @@ def build_encoder(
     if layout == "points" and shape[1] != 3:
         raise ValueError(f"sample_shape for layout 'points' must be (P, 3), got {shape}")
     check_width(width)
+    encoder: Encoder
     if resolved == "resnet":
-        return ResNet(in_channels=shape[0], image_size=(shape[1], shape[2]), width=width)
-    if resolved == "cnn1d":
-        return CNN1d(in_channels=shape[0], width=width)
-    if resolved == "spec_cnn":
-        return SpecCNN(n_mels=shape[0], width=width)
-    if resolved == "pointnet":
-        return PointNet(width=width)
-    return TransformerEncoder.for_layout(layout, shape, meta, width=width)
+        encoder = ResNet(in_channels=shape[0], image_size=(shape[1], shape[2]), width=width)
+    elif resolved == "cnn1d":
+        encoder = CNN1d(in_channels=shape[0], width=width)
+    elif resolved == "spec_cnn":
+        encoder = SpecCNN(n_mels=shape[0], width=width)
+    elif resolved == "pointnet":
+        encoder = PointNet(width=width)
+    else:
+        encoder = TransformerEncoder.for_layout(layout, shape, meta, width=width)
+    #: What rebuilds this encoder (plain types: checkpoints, encoder files).
+    encoder.build_spec = {
+        "name": resolved,
+        "layout": layout,
+        "sample_shape": list(shape),
+        "width": width,
+        "meta": json_safe(meta or {}),
+    }
+    return encoder
+
+
+def encoder_from_spec(spec: Mapping[str, Any]) -> Encoder:
+    """Rebuild an encoder from its ``build_spec`` (see :func:`build_encoder`).
+
+    >>> enc = build_encoder("cnn1d", layout="sequence", sample_shape=(3, 50), width=16)
+    >>> type(encoder_from_spec(enc.build_spec)).__name__
+    'CNN1d'
+    """
+    try:
+        return build_encoder(
+            spec["name"],
+            layout=spec["layout"],
+            sample_shape=tuple(spec["sample_shape"]),
+            meta=spec.get("meta") or {},
+            width=int(spec["width"]),
+        )
+    except (KeyError, TypeError) as err:
+        raise ValueError(f"not an encoder build spec ({err!r}): {dict(spec)!r}") from err
+
+
+def json_safe(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``meta`` that survive a JSON round trip (the rest is dropped)."""
+    out = {}
+    for key, value in meta.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue
+        out[str(key)] = value
+    return out
