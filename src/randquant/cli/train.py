@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from randquant.cli.device import DeviceOpt, check_device
-
 if TYPE_CHECKING:
     from randquant.data.base import Dataset
 
@@ -58,7 +56,7 @@ Width = Annotated[int, typer.Option("--width", help="Encoder feature size (multi
 RqOn = Annotated[
     str, typer.Option("--rq-on", help="input (views) or embedding (transformer tokens, DABS).")
 ]
-Device = DeviceOpt  # the one --device of every command (randquant.cli.device)
+Device = Annotated[str, typer.Option("--device", help="auto, cpu, cuda/gpu or mps.")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
 Threads = Annotated[
     int | None,
@@ -312,6 +310,7 @@ def probe_cmd(
       randquant probe --checkpoint enc.pt --data motions.npz --output probe.json
     """
     from randquant.cli.paths import check_output_file
+    from randquant.engine.compare import resolve_device
     from randquant.engine.encoder_file import load_encoder
     from randquant.evaluate import evaluate_encoder
     from randquant.io import write_text_atomic as write_atomic
@@ -323,7 +322,10 @@ def probe_cmd(
     _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
     if output is not None:
         check_output_file(output, "--output")
-    torch_device = check_device(device)
+    try:
+        _, torch_device = resolve_device(device)
+    except ValueError as err:
+        raise _bad("--device", str(err)) from err
     try:
         enc, saved = load_encoder(checkpoint)
     except ValueError as err:
