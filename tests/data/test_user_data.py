@@ -128,9 +128,9 @@ def test_npz_object_labels_and_garbage_file(tmp_path: Path) -> None:
     junk.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ValueError, match=r"junk.npz: not a readable"):
         load_user_data(junk)
-    with pytest.raises(ValueError, match=r"unsupported data file '.csv'"):
-        (tmp_path / "a.csv").write_text("1,2")
-        load_user_data(tmp_path / "a.csv")
+    with pytest.raises(ValueError, match=r"a.xlsx: unsupported data file '.xlsx'"):
+        (tmp_path / "a.xlsx").write_text("1,2")
+        load_user_data(tmp_path / "a.xlsx")
     with pytest.raises(FileNotFoundError, match=r"nope.npz"):
         load_user_data(tmp_path / "nope.npz")
 

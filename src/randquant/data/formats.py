@@ -6,7 +6,7 @@ format                   what the path is                               loader
 ``ts``                   a UEA/UCR ``*.ts`` file (``_TEST`` found)      :func:`load_ts`
 ``csv``                  a ``*.csv`` table (needs ``label_column``)     :func:`load_csv`
 ``cifar``                a folder with ``batches.meta`` or ``meta``     :func:`load_cifar`
-``modelnet``             class folders of ``*.off`` meshes              :func:`load_modelnet`
+``modelnet``             class folders of ``*.off``/``*.ply`` meshes    :func:`load_modelnet`
 ``audio_folder``         class folders of wav/ogg/flac clips            :func:`load_audio_folder`
 ``image_folder``         class folders of images (ImageNet style)       :func:`load_image_folder`
 =======================  =============================================  =====================
@@ -54,7 +54,7 @@ def detect_format(path: Path | str) -> str:
         return "cifar"
     found = _suffixes_below(path)
     for name, exts in (
-        ("modelnet", {".off"}),
+        ("modelnet", {".off", ".ply"}),
         ("audio_folder", set(AUDIO_EXTENSIONS)),
         ("image_folder", set(IMAGE_EXTENSIONS)),
     ):
@@ -62,7 +62,7 @@ def detect_format(path: Path | str) -> str:
             return name
     raise ValueError(
         f"{path}: no known format (found file types {sorted(found)[:8]}); expected CIFAR "
-        "batches, or class folders of .off meshes, audio clips or images"
+        "batches, or class folders of .off/.ply meshes, audio clips or images"
     )
 
 

@@ -1,4 +1,4 @@
-"""ModelNet-style OFF meshes, sampled to point clouds.
+"""ModelNet-style OFF (or PLY) meshes, sampled to point clouds.
 
 Folder ``root/<class>/train/*.off`` + ``root/<class>/test/*.off`` (ModelNet10/40), or the other
 arrangements of :func:`~randquant.data.files.class_folder_files`. Each mesh is sampled to
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,12 +58,27 @@ def read_off(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return verts.reshape(nv, 3), faces
 
 
-def off_to_points(path: Path, num_points: int) -> np.ndarray:
-    """``(num_points, 3)`` float32 surface samples of an OFF mesh, unit sphere, y up."""
+#: Mesh files a class folder may hold.
+MESH_EXTENSIONS = frozenset({".off", ".ply"})
+
+
+def read_mesh(path: Path) -> Any:
+    """A trimesh mesh from an OFF (read here, ModelNet quirks included) or PLY file (read by
+    trimesh); a bad file raises ``ValueError`` naming it."""
     import trimesh
 
-    verts, faces = read_off(path)
-    mesh = trimesh.Trimesh(vertices=verts, faces=faces, process=False)
+    if path.suffix.lower() == ".off":
+        verts, faces = read_off(path)
+        return trimesh.Trimesh(vertices=verts, faces=faces, process=False)
+    try:
+        return trimesh.load(path, file_type=path.suffix.lower()[1:], force="mesh", process=False)
+    except Exception as err:
+        raise ValueError(f"cannot read mesh file {path}: {err}") from err
+
+
+def off_to_points(path: Path, num_points: int) -> np.ndarray:
+    """``(num_points, 3)`` float32 surface samples of an OFF or PLY mesh, unit sphere, y up."""
+    mesh = read_mesh(path)
     seed = zlib.crc32(path.name.encode())
     pts = sample_mesh_points(mesh, num_points, seed=seed, where=str(path))
     return np.stack([pts[:, 0], pts[:, 2], -pts[:, 1]], axis=1)
@@ -76,11 +92,12 @@ def load_modelnet(
     seed: int = 0,
     skip_bad: bool = False,
 ) -> Dataset:
-    """A ``points`` :class:`Dataset` ``(N, num_points, 3)`` from class folders of OFF meshes."""
+    """A ``points`` :class:`Dataset` ``(N, num_points, 3)`` from class folders of OFF or PLY
+    meshes."""
     if num_points < 1:
         raise ValueError(f"num_points must be >= 1, got {num_points}")
     root = Path(root)
-    splits = class_folder_files(root, frozenset({".off"}), test_fraction=test_fraction, seed=seed)
+    splits = class_folder_files(root, MESH_EXTENSIONS, test_fraction=test_fraction, seed=seed)
     meta = {"modality": "points", "source": str(root), "up_axis": "y", "num_points": num_points}
     return dataset_from_files(
         root.resolve().name,
@@ -88,6 +105,6 @@ def load_modelnet(
         splits,
         lambda p: off_to_points(p, num_points),
         skip_bad=skip_bad,
-        what="OFF meshes",
+        what="meshes",
         meta=meta,
     )
