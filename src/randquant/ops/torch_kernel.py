@@ -67,8 +67,8 @@ def apply_torch(
     k = bin_index(v, edges.reshape(b * c, -1))
     q = proxies.reshape(b * c, -1).gather(1, k).reshape(b, c, m)
     if x3.dtype.is_floating_point:
-        result = torch.where(torch.isfinite(v.reshape(b, c, m)), q, v.reshape(b, c, m))
-        result = result.to(x3.dtype)
+        # non-finite values keep their own bits (a NaN's payload would change through float32)
+        result = torch.where(torch.isfinite(x3), q.to(x3.dtype), x3)
     else:
         result = integer_output(q, x3, x3.amin(-1), x3.amax(-1))
     return torch.where(applied.reshape(b, 1, 1), result, x3)
