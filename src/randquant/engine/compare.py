@@ -7,6 +7,7 @@ skipped next time; the run in progress continues from its last epoch checkpoint.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import re
@@ -94,18 +95,38 @@ class CompareSettings:
         resolve_device(self.device)
 
 
-def run_id(dataset: Dataset, augment: str, seed: int, settings: CompareSettings) -> str:
-    """A file-safe id naming the run, plus a hash of everything that changes its result."""
+def run_id(
+    dataset: Dataset,
+    augment: str,
+    seed: int,
+    settings: CompareSettings,
+    *,
+    probe: Mapping[str, Any] | None = None,
+) -> str:
+    """A file-safe id naming the run, plus a hash of everything that changes its result.
+
+    The hash covers the data's content (:func:`~randquant.data.fingerprint.fingerprint`), the
+    augmentation, every setting but ``device``, and ``probe`` (the probe's options, e.g.
+    ``{"max_iter": 500}``); the seed is in the readable part, so runs that differ only in
+    their seed share the hash (``summarize`` groups by it). The readable part of a long spec
+    is cut; the hash keeps the full spec apart, so the id stays a legal file name.
+    """
+    from randquant.data.fingerprint import fingerprint
+
+    config = dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else vars(settings)
     key = {
-        "dataset": [dataset.name, list(dataset.sample_shape), len(dataset.train)],
+        "dataset": [dataset.name, fingerprint(dataset)],
         "augment": augment,
-        "seed": seed,
-        **{k: v for k, v in vars(settings).items() if k not in ("device", "pretrain_options")},
-        "pretrain_options": {k: str(v) for k, v in sorted(settings.pretrain_options.items())},
+        "settings": {k: v for k, v in config.items() if k != "device"},
+        "probe": dict(probe or {}),
     }
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:8]
-    slug = re.sub(r"[^A-Za-z0-9._=-]+", "_", augment)
+    text = json.dumps(key, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    slug = re.sub(r"[^A-Za-z0-9._=-]+", "_", augment)[:_SLUG_MAX]
     return f"{slug}__{settings.method}__e{settings.epochs}__s{seed}__{digest}"
+
+
+_SLUG_MAX = 80  # characters of the spec kept in a run id; file names stop at 255 bytes
 
 
 @dataclass(frozen=True)
@@ -205,7 +226,7 @@ def run_compare(
     ``results.md`` (mean ± std per augmentation, over every record in ``runs/``) are written
     atomically. Finished runs are skipped, so calling this again after an interruption
     resumes. ``trainer`` replaces :func:`pretrain_one` (for tests and custom loops);
-    ``probe_max_iter`` caps the linear probe's L-BFGS iterations (not part of the run id).
+    ``probe_max_iter`` caps the linear probe's L-BFGS iterations (part of the run id).
     Returns the records of this call's plan, in plan order.
 
     >>> run_compare(ds, ["none", "rq"], "simclr", 50, [0, 1, 2], "out/")  # doctest: +SKIP
@@ -240,7 +261,7 @@ def run_compare(
     with Progress(disable=not progress, transient=False) as bar:
         task = bar.add_task(f"compare on {data.name}", total=len(plan))
         for augment, seed in plan:
-            rid = run_id(data, augment, seed, settings)
+            rid = run_id(data, augment, seed, settings, probe={"max_iter": probe_max_iter})
             done = load_run(runs_dir / f"{rid}.json")
             if done is None:
                 ckpt = out / "checkpoints" / rid

@@ -11,6 +11,7 @@ import dataclasses
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,56 +98,84 @@ _METRICS = (
 )
 
 
-def summarize(records: Sequence[RunRecord]) -> list[dict[str, Any]]:
-    """One row per (augment, method, encoder, epochs) in first-seen order: mean and sample std.
+#: What tells runs apart besides the seed: records that differ in any of these are never
+#: averaged together. ``settings`` is the hash part of the run id, which covers the data's
+#: content and the settings a record has no field for (lr, width, probe options, ...).
+GROUP_KEYS = ("dataset", "augment", "method", "encoder", "epochs", "batch_size", "rq_on")
+_SHOWN = ("augment", "method", "encoder", "epochs")  # always in the table
+_EXTRA_TITLES = {
+    "dataset": "dataset",
+    "batch_size": "batch",
+    "rq_on": "rq on",
+    "settings": "settings",
+}
 
-    Each row holds the group keys, ``n`` (number of seeds), ``<metric>_mean`` / ``<metric>_std``
-    for the four probe metrics, and the mean ``train_seconds``.
+
+def settings_hash(run_id: str) -> str:
+    """The hash of a ``compare`` run id (``<spec>__<method>__e<E>__s<seed>__<hash>``), shared by
+    the seeds of one configuration; ``""`` for ids of another form.
+
+    >>> settings_hash("rq__simclr__e5__s1__0123456789ab")
+    '0123456789ab'
     """
-    groups: dict[tuple[str, str, str, int], list[RunRecord]] = {}
+    match = re.fullmatch(r".*__s\d+__([0-9a-f]{8,})", run_id)
+    return match.group(1) if match else ""
+
+
+def summarize(records: Sequence[RunRecord]) -> list[dict[str, Any]]:
+    """One row per configuration in first-seen order: mean and sample std over its seeds.
+
+    A configuration is every field of :data:`GROUP_KEYS` plus the run id's settings hash, so
+    runs of another dataset, batch size or learning rate are never averaged together. Each
+    row holds those keys (``settings`` for the hash), ``n`` (number of runs),
+    ``<metric>_mean`` / ``<metric>_std`` for the four probe metrics, and the mean
+    ``train_seconds``.
+    """
+    groups: dict[tuple[Any, ...], list[RunRecord]] = {}
     for r in records:
-        groups.setdefault((r.augment, r.method, r.encoder, r.epochs), []).append(r)
+        key = (*(getattr(r, k) for k in GROUP_KEYS), settings_hash(r.run_id))
+        groups.setdefault(key, []).append(r)
     rows = []
-    for (augment, method, encoder, epochs), runs in groups.items():
-        row: dict[str, Any] = {
-            "augment": augment,
-            "method": method,
-            "encoder": encoder,
-            "epochs": epochs,
-            "n": len(runs),
-        }
-        for key, _ in _METRICS:
-            row[f"{key}_mean"], row[f"{key}_std"] = _mean_std([getattr(r, key) for r in runs])
+    for key, runs in groups.items():
+        row: dict[str, Any] = dict(zip((*GROUP_KEYS, "settings"), key, strict=True))
+        row["n"] = len(runs)
+        for metric, _ in _METRICS:
+            values = [getattr(r, metric) for r in runs]
+            row[f"{metric}_mean"], row[f"{metric}_std"] = _mean_std(values)
         row["train_seconds"] = _mean_std([r.train_seconds for r in runs])[0]
         rows.append(row)
     return rows
 
 
 def markdown_table(records: Sequence[RunRecord]) -> str:
-    """A Markdown report: mean ± sample std over seeds per augmentation, best mean in bold."""
+    """A Markdown report: mean ± sample std over seeds per configuration, best mean in bold.
+
+    Besides augment, method, encoder and epochs, a column is added for each of dataset,
+    batch size and ``rq_on`` that differs between rows, and for the settings hash when rows
+    differ in nothing else.
+    """
     rows = summarize(records)
+    extra = [k for k in GROUP_KEYS if k in _EXTRA_TITLES and len({row[k] for row in rows}) > 1]
+    if len({tuple(row[k] for k in GROUP_KEYS) for row in rows}) < len(rows):
+        extra.append("settings")  # rows that differ only in settings the record does not show
     datasets = sorted({r.dataset for r in records})
+    titles = [*_SHOWN, *(_EXTRA_TITLES[k] for k in extra), "seeds"]
     lines = [
         "# Augmentation comparison",
         "",
         f"Dataset: {', '.join(datasets) or '-'}. Runs: {len(records)}. "
         "Values are mean ± sample std over seeds, in percent.",
         "",
-        "| augment | method | encoder | epochs | seeds | "
-        + " | ".join(title for _, title in _METRICS)
-        + " | train s/run |",
-        "|---|---|---|---:|---:|" + "---:|" * len(_METRICS) + "---:|",
+        "| " + " | ".join([*titles, *(t for _, t in _METRICS)]) + " | train s/run |",
+        "|---|---|---|---:|" + "---|" * len(extra) + "---:|" + "---:|" * len(_METRICS) + "---:|",
     ]
     best = {k: max((r[f"{k}_mean"] for r in rows), default=0.0) for k, _ in _METRICS}
     for row in rows:
-        cells = []
+        cells = [str(row[k]) for k in (*_SHOWN, *extra)] + [str(row["n"])]
         for key, _ in _METRICS:
             cell = f"{100 * row[f'{key}_mean']:.1f} ± {100 * row[f'{key}_std']:.1f}"
             cells.append(f"**{cell}**" if row[f"{key}_mean"] == best[key] else cell)
-        lines.append(
-            f"| {row['augment']} | {row['method']} | {row['encoder']} | {row['epochs']} | "
-            f"{row['n']} | " + " | ".join(cells) + f" | {row['train_seconds']:.1f} |"
-        )
+        lines.append("| " + " | ".join(cells) + f" | {row['train_seconds']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
