@@ -19,12 +19,14 @@ def test_numpy_twin_semantics() -> None:
     rng = np.random.default_rng(0)
     a = rng.normal(size=(6, 3, 40)).astype(np.float32)
     a[0, 0, 0] = np.nan
-    y = rqnp.randomized_quantization(a, 5, rng=np.random.default_rng(1))
-    y2 = rqnp.randomized_quantization(a, 5, rng=np.random.default_rng(1))
+    y = rqnp.randomized_quantization(a, 5, rng=np.random.default_rng(1), layout="sequence")
+    y2 = rqnp.randomized_quantization(a, 5, rng=1, layout="sequence")
     assert y.dtype == a.dtype and np.array_equal(y, y2, equal_nan=True)
     assert np.isnan(y[0, 0, 0])
     assert all(len(np.unique(y[b, c])) <= 5 for b in range(1, 6) for c in range(3))
-    p = rqnp.sample_params(a, 5, rng=np.random.default_rng(1), spacing="uniform", proxy="middle")
+    p = rqnp.sample_params(
+        a, 5, rng=np.random.default_rng(1), spacing="uniform", proxy="middle", layout="sequence"
+    )
     assert p.edges.shape == (6, 3, 6) and p.proxies.shape == (6, 3, 5)
     assert np.array_equal(randomized_quantization_np_p0(a), a, equal_nan=True)
     with pytest.raises(ValueError, match="num_bins"):
@@ -34,7 +36,7 @@ def test_numpy_twin_semantics() -> None:
 
 
 def randomized_quantization_np_p0(a: np.ndarray) -> np.ndarray:
-    return rqnp.randomized_quantization(a, 4, p=0.0)
+    return rqnp.randomized_quantization(a, 4, p=0.0, layout="sequence")
 
 
 def test_torch_op_on_numpy_made_params_single_sample() -> None:

@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -38,6 +39,8 @@ BATCH_NDIM: dict[str, int] = {
     "embedding": 3,
 }
 FLOAT_LAYOUTS: tuple[str, ...] = ("sequence", "image", "points", "vector")
+#: parameters filled from the context (the dataset), never from the spec string
+CONTEXT_PARAMS: frozenset[str] = frozenset({"layout", "modality"})
 
 
 class BatchAugmentation(nn.Module):
@@ -99,18 +102,28 @@ class BatchAugmentation(nn.Module):
                 f"{self.name}: layout {self.layout!r} needs a floating-point batch, got {x.dtype}"
             )
 
+    @classmethod
+    def option_table(cls) -> dict[str, tuple[Any, Any]]:
+        """``name -> (type hint, default)`` of each user option (what the spec language reads):
+        by default the keyword-only ``__init__`` parameters other than ``layout``/``modality``."""
+        hints = typing.get_type_hints(cls.__init__)
+        return {
+            p.name: (hints.get(p.name, str), p.default)
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in CONTEXT_PARAMS
+        }
+
     def to_spec(self) -> str:
         """The spec string that rebuilds this augmentation, e.g. ``noise:sigma=0.2``.
 
         Options equal to their defaults are left out.
         """
-        params = inspect.signature(type(self).__init__).parameters
+        table = self.option_table()
+        empty = inspect.Parameter.empty
         changed = {
             k: v
             for k, v in self.options.items()
-            if k not in params
-            or params[k].default is inspect.Parameter.empty
-            or params[k].default != v
+            if k not in table or table[k][1] is empty or table[k][1] != v
         }
         if not changed:
             return self.name

@@ -22,7 +22,9 @@ views are built with ``rq_on="embedding"``; otherwise they are rejected with tha
 
 from __future__ import annotations
 
-from typing import Literal
+import dataclasses
+import typing
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -30,12 +32,17 @@ from torch import Tensor
 from randquant.augment.base import (
     FLOAT_LAYOUTS,
     BatchAugmentation,
-    check_int,
     check_positive,
     check_probability,
 )
 from randquant.augment.draws import keep_with_prob, normal, random_subset, uniform
 from randquant.augment.layout import channel_dim, from_ncm, to_ncm
+from randquant.ops import RandomizedQuantization, RQOptions
+
+#: RQOptions fields that the batch's layout decides, never the spec; the spec's short names
+_RQ_FROM_LAYOUT = frozenset({"layout", "channel_dim", "batch_dim", "backend"})
+_RQ_SPEC = {"num_bins": "bins"}
+_RQ_FIELD = {v: k for k, v in _RQ_SPEC.items()}
 
 
 class RandQuant(BatchAugmentation):
@@ -59,28 +66,35 @@ class RandQuant(BatchAugmentation):
     name = "rq"
     layouts = (*FLOAT_LAYOUTS, "embedding")
 
-    def __init__(
-        self,
-        *,
-        layout: str,
-        bins: int = 8,
-        p: float = 1.0,
-        spacing: Literal["random", "uniform"] = "random",
-        proxy: Literal["random", "middle"] = "random",
-        ste: bool = False,
-    ) -> None:
+    def __init__(self, *, layout: str, ste: bool = False, **options: Any) -> None:
         dim = channel_dim(layout)  # raises the `--rq-on embedding` hint for tokens
-        super().__init__(layout=layout, bins=bins, p=p, spacing=spacing, proxy=proxy, ste=ste)
+        table = self.option_table()
+        unknown = sorted(set(options) - set(table))
+        if unknown:
+            raise ValueError(f"rq has no option {unknown[0]!r}; its options: {', '.join(table)}")
+        fields = {_RQ_FIELD.get(k, k): v for k, v in options.items()}
+        try:
+            opts = RQOptions(**fields, channel_dim=dim, batch_dim=0)
+        except ValueError as e:  # the spec calls num_bins `bins`
+            raise ValueError(str(e).replace("num_bins", "bins")) from None
+        given = {k: getattr(opts, _RQ_FIELD.get(k, k)) for k in table if k != "ste"}
+        super().__init__(layout=layout, **given, ste=ste)
         if not isinstance(ste, bool):
             raise ValueError(f"ste must be true or false, got {ste!r}")
         self.ste = ste
-        check_int("bins", bins, minimum=1)
-        check_probability("p", p)
-        from randquant.ops import RandomizedQuantization
+        self.op = RandomizedQuantization(options=opts)
 
-        self.op = RandomizedQuantization(
-            num_bins=bins, channel_dim=dim, batch_dim=0, p=p, spacing=spacing, proxy=proxy
-        )
+    @classmethod
+    def option_table(cls) -> dict[str, tuple[Any, Any]]:
+        """The fields of :class:`~randquant.RQOptions` that the batch's layout does not decide
+        (``num_bins`` spelt ``bins``), and ``ste``."""
+        hints = typing.get_type_hints(RQOptions)
+        table = {
+            _RQ_SPEC.get(f.name, f.name): (hints[f.name], f.default)
+            for f in dataclasses.fields(RQOptions)
+            if f.name not in _RQ_FROM_LAYOUT
+        }
+        return {**table, "ste": (bool, False)}
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         grouped = x.reshape(x.shape[0], 1, -1) if self.layout == "vector" else x

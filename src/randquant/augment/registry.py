@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +17,6 @@ from randquant.augment.generic import (
     RandQuant,
 )
 from randquant.augment.specific import SPECIFIC_PIECES, Specific
-
-#: parameters filled from the context (the dataset), never from the spec string
-CONTEXT_PARAMS: frozenset[str] = frozenset({"layout", "modality"})
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ class Entry:
     """One named augmentation: ``factory(layout=..., [modality=...], **options)``."""
 
     name: str
-    factory: Callable[..., BatchAugmentation]
+    factory: type[BatchAugmentation]
     kind: str  # generic | crop | specific | marker
     layouts: tuple[str, ...]
 
@@ -53,18 +49,12 @@ class Entry:
         return first.removeprefix(f"``{self.name}``: ").replace("``", "")
 
     def options(self) -> dict[str, OptionInfo]:
-        """The user options: keyword-only parameters other than ``layout``/``modality``."""
-        target = self.factory.__init__ if inspect.isclass(self.factory) else self.factory
-        hints = typing.get_type_hints(target)
-        out: dict[str, OptionInfo] = {}
-        for p in inspect.signature(target).parameters.values():
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in CONTEXT_PARAMS:
-                out[p.name] = OptionInfo(p.name, hints.get(p.name, str), p.default)
-        return out
+        """The user options, from the augmentation's :meth:`~BatchAugmentation.option_table`."""
+        table = self.factory.option_table()
+        return {name: OptionInfo(name, hint, default) for name, (hint, default) in table.items()}
 
     def takes_modality(self) -> bool:
-        target = self.factory.__init__ if inspect.isclass(self.factory) else self.factory
-        return "modality" in inspect.signature(target).parameters
+        return "modality" in inspect.signature(self.factory.__init__).parameters
 
 
 def _type_name(hint: Any) -> str:

@@ -43,7 +43,9 @@ def use_numba(x: torch.Tensor, backend: str) -> bool:
     if backend == "torch":
         return False
     why = None
-    if x.device.type != "cpu":
+    if torch.compiler.is_compiling():
+        why = "torch.compile is tracing (numba kernels cannot be traced)"
+    elif x.device.type != "cpu":
         why = f"x is on {x.device}"
     elif x.dtype not in NUMBA_DTYPES:
         why = f"dtype {x.dtype} is computed by torch"

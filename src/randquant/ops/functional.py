@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from randquant.ops import torch_kernel
-from randquant.ops.backend import apply_numba, use_numba
+from randquant.ops.backend import fast_kernel
 from randquant.ops.memory import empty_like_for_kernel
-from randquant.ops.options import check_backend, check_input, group_shape, group_view, resolve_dims
+from randquant.ops.options import RQOptions, check_input, group_shape, group_view, ungroup
 from randquant.ops.params import QuantizationParams
 from randquant.ops.sampler import sample_quantization_params
+
+
+def _byte_span(t: torch.Tensor) -> tuple[int, int]:
+    """The first and one-past-last byte address ``t`` can touch."""
+    lo = hi = 0
+    for size, stride in zip(t.shape, t.stride(), strict=True):
+        (lo, hi) = (lo + (size - 1) * stride, hi) if stride < 0 else (lo, hi + (size - 1) * stride)
+    return t.data_ptr() + lo * t.element_size(), t.data_ptr() + (hi + 1) * t.element_size()
 
 
 def _check_out(out: torch.Tensor, x: torch.Tensor) -> None:
@@ -20,70 +30,74 @@ def _check_out(out: torch.Tensor, x: torch.Tensor) -> None:
             f"out must match x: got shape {tuple(out.shape)} {out.dtype} on {out.device}, "
             f"expected {tuple(x.shape)} {x.dtype} on {x.device}"
         )
+    if out.numel() > 1 and (
+        any(s == 0 and n > 1 for s, n in zip(out.stride(), out.shape, strict=True))
+        or torch._debug_has_internal_overlap(out) == 1
+    ):
+        raise ValueError(
+            "out has elements that share memory (e.g. from .expand()): it cannot hold a result; "
+            "pass a tensor from torch.empty_like(x)"
+        )
 
 
-def _ungroup(
-    y3: torch.Tensor, x: torch.Tensor, channel_dim: int, batch_dim: int | None
-) -> torch.Tensor:
-    """Inverse of :func:`group_view`: ``(B, C, M)`` back to ``x``'s shape."""
-    c, b = resolve_dims(x.ndim, channel_dim, batch_dim)
-    if b is None:
-        moved = x.unsqueeze(0).movedim((0, c + 1), (0, 1))
-        return y3.reshape(moved.shape).movedim((0, 1), (0, c + 1)).squeeze(0)
-    moved = x.movedim((b, c), (0, 1))
-    return y3.reshape(moved.shape).movedim((0, 1), (b, c))
-
-
-def _shares_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
+def _overlaps_partly(out: torch.Tensor, x: torch.Tensor) -> bool:
+    """True when ``out`` shares bytes with ``x`` without being exactly ``x`` (in-place is fine:
+    each value is read before its own place is written, and nowhere else)."""
+    if out.numel() == 0 or out.untyped_storage().data_ptr() != x.untyped_storage().data_ptr():
+        return False
+    if out.data_ptr() == x.data_ptr() and out.stride() == x.stride():
+        return False
+    (a0, a1), (b0, b1) = _byte_span(out), _byte_span(x)
+    return a0 < b1 and b0 < a1
 
 
 def apply_quantization(
     x: torch.Tensor,
     params: QuantizationParams,
     *,
-    channel_dim: int = 1,
-    batch_dim: int | None = 0,
     out: torch.Tensor | None = None,
-    backend: str = "auto",
+    options: RQOptions | None = None,
+    **kwargs: Any,
 ) -> torch.Tensor:
     """Replace every finite value of ``x`` by the proxy of its bin under ``params``.
 
-    Deterministic: the same ``params`` always give the same output. ``out`` (same shape, dtype
-    and device as ``x``) receives the result without a new allocation on the numba path.
+    Deterministic: the same ``params`` always give the same output. The layout options
+    (``layout``, ``channel_dim``/``batch_dim``, ``backend``) must be those the params were
+    drawn with. ``out`` (same shape, dtype and device as ``x``, no two elements sharing memory)
+    receives the result without a new allocation on the numba path; it may be ``x`` itself.
     """
     x = check_input(x)
-    check_backend(backend)
+    opts = RQOptions.build(options, **kwargs)
     if not isinstance(params, QuantizationParams):
         raise TypeError(f"params must be QuantizationParams, got {type(params).__name__}")
-    params.check_against(group_shape(x, channel_dim, batch_dim))
+    dims = opts.dims(x.ndim)
+    params.check_against(group_shape(x, dims))
     if out is not None:
         _check_out(out, x)
     if x.dtype == torch.bool:
-        y = apply_quantization(
-            x.to(torch.uint8), params, channel_dim=channel_dim, batch_dim=batch_dim, backend=backend
-        ).to(torch.bool)
+        y = apply_quantization(x.to(torch.uint8), params, options=opts).to(torch.bool)
         return y if out is None else out.copy_(y)
     if x.numel() == 0:
         return x.clone() if out is None else out
     params = params.to(x.device)
-    x3 = group_view(x, channel_dim, batch_dim)
+    x3 = group_view(x, dims)
     n_b = x3.shape[0]
     edges = params.edges.reshape(n_b, *params.edges.shape[-2:])
     proxies = params.proxies.reshape(n_b, *params.proxies.shape[-2:])
     applied = params.applied.reshape(-1, 1).expand(n_b, 1)
 
-    if use_numba(x, backend):
-        y = out if out is not None else empty_like_for_kernel(x)
-        y3 = group_view(y, channel_dim, batch_dim)
-        direct = _shares_memory(y3, y)
-        target = y3 if direct else torch.empty(x3.shape, dtype=x.dtype)
-        apply_numba(x3, target, edges, proxies, applied)
+    kernel = fast_kernel(x, opts.backend)  # numba on the CPU, Triton when asked; else torch
+    if kernel is not None:
+        y = out if out is not None and not _overlaps_partly(out, x) else empty_like_for_kernel(x)
+        y3 = group_view(y, dims)
+        direct = y3.untyped_storage().data_ptr() == y.untyped_storage().data_ptr()
+        target = y3 if direct else torch.empty(x3.shape, dtype=x.dtype, device=x.device)
+        kernel(x3, target, edges, proxies, applied)
         if not direct:
-            y.copy_(_ungroup(target, x, channel_dim, batch_dim))
-        return y
+            y.copy_(ungroup(target, x, dims))
+        return y if out is None or y is out else out.copy_(y)
 
-    r = _ungroup(torch_kernel.apply_torch(x3, edges, proxies, applied), x, channel_dim, batch_dim)
+    r = ungroup(torch_kernel.apply_torch(x3, edges, proxies, applied), x, dims)
     if out is not None:
         return out.copy_(r)
     if not x.is_contiguous() and x.ndim == 4 and x.is_contiguous(memory_format=torch.channels_last):
@@ -93,22 +107,23 @@ def apply_quantization(
 
 def randomized_quantization(
     x: torch.Tensor,
-    num_bins: int = 8,
+    num_bins: int | None = None,
     *,
-    channel_dim: int = 1,
-    batch_dim: int | None = 0,
-    p: float = 1.0,
-    spacing: str = "random",
-    proxy: str = "random",
-    same_on_batch: bool = False,
     generator: torch.Generator | None = None,
     out: torch.Tensor | None = None,
-    backend: str = "auto",
+    options: RQOptions | None = None,
+    **kwargs: Any,
 ) -> torch.Tensor:
     """Randomized Quantization (Wu et al., ICCV 2023) of ``x``, one quantizer per group.
 
-    A *group* is one channel of one sample: ``channel_dim`` names the channel axis,
-    ``batch_dim`` the sample axis (``None`` for a single sample); every other axis is reduced.
+    Options are the fields of :class:`~randquant.ops.options.RQOptions` (``num_bins=8``,
+    ``p=1.0``, ``spacing``, ``proxy``, ``same_on_batch``, ``layout``,
+    ``channel_dim``/``batch_dim``, ``backend``), as keywords or as ``options=``.
+
+    A *group* is one channel of one sample; every other axis is reduced. By default ``x`` is
+    an image: ``(C, H, W)`` is one image, ``(N, C, H, W)`` a batch. Other data names its
+    ``layout`` (``"sequence"``, ``"points"``, ``"embedding"``) or its ``channel_dim`` and
+    ``batch_dim`` (``None`` for a single sample); an input the layout does not fit is an error.
     For each group, with ``lo``/``hi`` its finite min/max:
 
     * ``edges`` (``num_bins + 1``, sorted): ``lo``, ``num_bins - 1`` inner edges, ``hi``.
@@ -139,18 +154,6 @@ def randomized_quantization(
         >>> bool((y[0, 0].unique().numel() <= 4))
         True
     """
-    params = sample_quantization_params(
-        x,
-        num_bins,
-        channel_dim=channel_dim,
-        batch_dim=batch_dim,
-        p=p,
-        spacing=spacing,
-        proxy=proxy,
-        same_on_batch=same_on_batch,
-        generator=generator,
-        backend=backend,
-    )
-    return apply_quantization(
-        x, params, channel_dim=channel_dim, batch_dim=batch_dim, out=out, backend=backend
-    )
+    opts = RQOptions.build(options, num_bins, **kwargs)
+    params = sample_quantization_params(x, generator=generator, options=opts)
+    return apply_quantization(x, params, out=out, options=opts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ import torch
 from torch import nn
 
 from randquant.ops.functional import apply_quantization
-from randquant.ops.options import check_backend, check_dim_options, check_options
+from randquant.ops.options import RQOptions
 from randquant.ops.params import QuantizationParams
 from randquant.ops.sampler import sample_quantization_params
 
@@ -17,108 +18,72 @@ from randquant.ops.sampler import sample_quantization_params
 class RandomizedQuantization(nn.Module):
     """Randomized Quantization as an augmentation module.
 
-    See :func:`randquant.randomized_quantization` for the exact semantics. The draw is separate
-    from its application, so one draw can be inspected, logged, and re-applied to other data::
+    See :func:`randquant.randomized_quantization` for the exact semantics and
+    :class:`~randquant.ops.options.RQOptions` for the options (held as ``self.options``). The
+    draw is separate from its application, so one draw can be inspected, logged, and re-applied
+    to other data::
 
-        aug = RandomizedQuantization(num_bins=8, channel_dim=1, batch_dim=0, p=0.5)
+        aug = RandomizedQuantization(num_bins=8, p=0.5)  # (C, H, W) images or (N, C, H, W)
         params = aug.sample_params(x, generator=g)   # QuantizationParams(edges, proxies, applied)
-        y = aug.apply(x, params)                      # deterministic given params
+        y = aug(x, params=params)                     # deterministic given params
         y = aug(x, generator=g)                       # draw and apply in one call
 
-    Args:
-        num_bins: number of bins per group (``>= 1``).
-        channel_dim: the channel axis (``1`` for ``(N, C, ...)``, ``-1`` for ``(N, P, 3)``).
-        batch_dim: the sample axis, or ``None`` when ``x`` is a single sample.
-        p: probability of quantizing each sample.
-        spacing: ``"random"`` or ``"uniform"`` inner bin edges.
-        proxy: ``"random"`` value inside each bin, or its ``"middle"``.
-        same_on_batch: share the random fractions across the samples of a batch.
-        backend: ``"auto"``, ``"numba"`` or ``"torch"`` (identical results).
+    Example:
+        >>> aug = RandomizedQuantization(8, layout="points")
+        >>> aug(torch.randn(4, 100, 3)).shape
+        torch.Size([4, 100, 3])
     """
 
     def __init__(
-        self,
-        num_bins: int = 8,
-        *,
-        channel_dim: int = 1,
-        batch_dim: int | None = 0,
-        p: float = 1.0,
-        spacing: str = "random",
-        proxy: str = "random",
-        same_on_batch: bool = False,
-        backend: str = "auto",
+        self, num_bins: int | None = None, *, options: RQOptions | None = None, **kwargs: Any
     ) -> None:
         super().__init__()
-        check_options(num_bins=num_bins, p=p, spacing=spacing, proxy=proxy)
-        check_dim_options(channel_dim, batch_dim)
-        check_backend(backend)
-        self.num_bins = num_bins
-        self.channel_dim = channel_dim
-        self.batch_dim = batch_dim
-        self.p = float(p)
-        self.spacing = spacing
-        self.proxy = proxy
-        self.same_on_batch = bool(same_on_batch)
-        self.backend = backend
+        self.options = RQOptions.build(options, num_bins, **kwargs)
 
     def sample_params(
         self, x: torch.Tensor, generator: torch.Generator | None = None
     ) -> QuantizationParams:
         """Draw edges, proxies and the apply mask for ``x``."""
-        return sample_quantization_params(
-            x,
-            self.num_bins,
-            channel_dim=self.channel_dim,
-            batch_dim=self.batch_dim,
-            p=self.p,
-            spacing=self.spacing,
-            proxy=self.proxy,
-            same_on_batch=self.same_on_batch,
-            generator=generator,
-            backend=self.backend,
-        )
-
-    def apply(  # type: ignore[override]
-        self,
-        x: torch.Tensor | Callable[[nn.Module], None],
-        params: QuantizationParams | None = None,
-        *,
-        out: torch.Tensor | None = None,
-    ) -> Any:
-        """Quantize ``x`` with ``params``.
-
-        Called with a function and no params, this is :meth:`torch.nn.Module.apply`, so
-        ``model.apply(init_fn)`` keeps working on models that contain this module.
-        """
-        if params is None and callable(x) and not isinstance(x, torch.Tensor):
-            return super().apply(x)
-        if params is None:
-            raise TypeError("apply() needs params: use aug(x) to draw and apply in one call")
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
-        return apply_quantization(
-            x,
-            params,
-            channel_dim=self.channel_dim,
-            batch_dim=self.batch_dim,
-            out=out,
-            backend=self.backend,
-        )
+        return sample_quantization_params(x, generator=generator, options=self.options)
 
     def forward(
         self,
         x: torch.Tensor,
         generator: torch.Generator | None = None,
         *,
+        params: QuantizationParams | None = None,
         out: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Draw a quantizer and apply it (``apply(x, sample_params(x, generator))``)."""
-        result: torch.Tensor = self.apply(x, self.sample_params(x, generator), out=out)
-        return result
+        """Quantize ``x`` with ``params``, or with a fresh draw from ``generator``."""
+        if isinstance(generator, QuantizationParams):
+            raise TypeError("pass a drawn QuantizationParams as aug(x, params=params)")
+        if params is None:
+            params = self.sample_params(x, generator)
+        return apply_quantization(x, params, out=out, options=self.options)
+
+    def apply(  # type: ignore[override]
+        self,
+        fn: torch.Tensor | Callable[[nn.Module], None],
+        params: QuantizationParams | None = None,
+        *,
+        out: torch.Tensor | None = None,
+    ) -> Any:
+        """:meth:`torch.nn.Module.apply` when given a function.
+
+        ``apply(x, params)`` is the deprecated spelling of ``aug(x, params=params)``.
+        """
+        if params is None and callable(fn) and not isinstance(fn, torch.Tensor):
+            return super().apply(fn)
+        warnings.warn(
+            "RandomizedQuantization.apply(x, params) is deprecated: use aug(x, params=params)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if params is None:
+            raise TypeError("apply(x, params) needs params: use aug(x) to draw and apply")
+        if not isinstance(fn, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor, got {type(fn).__name__}")
+        return self(fn, params=params, out=out)
 
     def extra_repr(self) -> str:
-        return (
-            f"num_bins={self.num_bins}, channel_dim={self.channel_dim}, "
-            f"batch_dim={self.batch_dim}, p={self.p}, spacing={self.spacing!r}, "
-            f"proxy={self.proxy!r}, same_on_batch={self.same_on_batch}, backend={self.backend!r}"
-        )
+        return self.options.describe()

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 
-from randquant.ops.backend import group_range, use_numba
+from randquant.ops.backend import range_pass
 from randquant.ops.options import (
-    check_backend,
+    MAX_PARAMS_BYTES,
+    RQOptions,
     check_input,
-    check_options,
     compute_dtype,
     group_view,
 )
 from randquant.ops.params import QuantizationParams
+
+#: ``draw(shape, dtype)``: i.i.d. U(0, 1) fractions of ``dtype`` (``None``: the draw's default)
+Draw = Callable[[tuple[int, ...], "torch.dtype | None"], torch.Tensor]
 
 
 def lerp_inside(lo: torch.Tensor, hi: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
@@ -23,6 +29,8 @@ def lerp_inside(lo: torch.Tensor, hi: torch.Tensor, u: torch.Tensor) -> torch.Te
 
 
 def check_generator(generator: torch.Generator | None, device: torch.device) -> None:
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
     if generator is not None and generator.device.type != device.type:
         raise ValueError(
             f"generator is on {generator.device} but x is on {device}: "
@@ -30,62 +38,80 @@ def check_generator(generator: torch.Generator | None, device: torch.device) -> 
         )
 
 
-def sample_quantization_params(
-    x: torch.Tensor,
-    num_bins: int = 8,
-    *,
-    channel_dim: int = 1,
-    batch_dim: int | None = 0,
-    p: float = 1.0,
-    spacing: str = "random",
-    proxy: str = "random",
-    same_on_batch: bool = False,
-    generator: torch.Generator | None = None,
-    backend: str = "auto",
-) -> QuantizationParams:
-    """Draw the quantizer of every group of ``x`` (see :func:`randomized_quantization`).
+def _check_memory(groups: int, num_bins: int, cdtype: torch.dtype) -> None:
+    # edges, proxies, the two draws and their sorted copies: about six (groups, bins) arrays
+    need = 6 * groups * (num_bins + 1) * (torch.finfo(cdtype).bits // 8)
+    if need > MAX_PARAMS_BYTES:
+        raise ValueError(
+            f"num_bins={num_bins} over {groups} groups needs about {need / 2**30:.1f} GiB for the "
+            f"quantizer parameters, over the bound of {MAX_PARAMS_BYTES / 2**30:.0f} GiB: "
+            f"use fewer bins (at most {MAX_PARAMS_BYTES // (6 * groups * 8)} here)"
+        )
 
-    Draws come from ``generator`` in this order: inner-edge fractions (``spacing="random"``),
-    proxy fractions (``proxy="random"``), then one apply draw per sample (``0 < p < 1``).
+
+def draw_params(x: torch.Tensor, opts: RQOptions, draw: Draw) -> QuantizationParams:
+    """The quantizer of every group of ``x``, its random fractions taken from ``draw``.
+
+    Draws are made in this order: inner-edge fractions (``spacing="random"``), proxy fractions
+    (``proxy="random"``), then one apply draw per sample (``0 < p < 1``). The torch sampler
+    and the numpy twin differ only in ``draw``.
     """
-    check_options(num_bins=num_bins, p=p, spacing=spacing, proxy=proxy)
-    check_backend(backend)
     x = check_input(x)
-    check_generator(generator, x.device)
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     cdtype = compute_dtype(x.dtype)
-    x3 = group_view(x, channel_dim, batch_dim)
+    dims = opts.dims(x.ndim)
+    x3 = group_view(x, dims)
     n_b, n_c, _ = x3.shape
-    lo, hi = group_range(x3, cdtype, use_numba(x3, backend))
+    nb = opts.num_bins
+    _check_memory(n_b * n_c, nb, cdtype)
+    lo, hi = range_pass(x3, cdtype, opts.backend)
     lo, hi = lo.unsqueeze(-1), hi.unsqueeze(-1)
 
-    draw = (1 if same_on_batch else n_b, n_c)
+    shape = (1 if opts.same_on_batch else n_b, n_c)
     dev = x.device
-    if spacing == "random":
-        u = (
-            torch.rand(*draw, num_bins - 1, generator=generator, dtype=cdtype, device=dev)
-            .sort(-1)
-            .values
-        )
+    if opts.spacing == "random":
+        u = draw((*shape, nb - 1), cdtype).to(dev).sort(-1).values
     else:
-        u = (
-            torch.arange(1, num_bins, dtype=cdtype, device=dev) / num_bins
-        )  # exactly num_bins - 1 cut points
+        u = torch.arange(1, nb, dtype=cdtype, device=dev) / nb  # exactly nb - 1 cut points
     inner = lerp_inside(lo, hi, u).sort(-1).values
-    edges = torch.cat([lo, inner.expand(n_b, n_c, num_bins - 1), hi], dim=-1)
-    if proxy == "random":
-        w = torch.rand(*draw, num_bins, generator=generator, dtype=cdtype, device=dev)
+    edges = torch.cat([lo, inner.expand(n_b, n_c, nb - 1), hi], dim=-1)
+    if opts.proxy == "random":
+        w = draw((*shape, nb), cdtype).to(dev)
     else:
-        w = torch.full((num_bins,), 0.5, dtype=cdtype, device=dev)
+        w = torch.full((nb,), 0.5, dtype=cdtype, device=dev)
     proxies = lerp_inside(edges[..., :-1], edges[..., 1:], w)
 
-    if p >= 1.0:
-        applied = torch.ones(n_b, 1, dtype=torch.bool, device=x.device)
-    elif p <= 0.0:
-        applied = torch.zeros(n_b, 1, dtype=torch.bool, device=x.device)
+    if opts.p >= 1.0:
+        applied = torch.ones(n_b, 1, dtype=torch.bool, device=dev)
+    elif opts.p <= 0.0:
+        applied = torch.zeros(n_b, 1, dtype=torch.bool, device=dev)
     else:
-        applied = torch.rand(n_b, 1, generator=generator, device=x.device) < p
-    if batch_dim is None:
+        applied = draw((n_b, 1), None).to(dev) < opts.p
+    if dims[1] is None:
         edges, proxies, applied = edges[0], proxies[0], applied.reshape(())
     return QuantizationParams(edges=edges, proxies=proxies, applied=applied)
+
+
+def sample_quantization_params(
+    x: torch.Tensor,
+    num_bins: int | None = None,
+    *,
+    generator: torch.Generator | None = None,
+    options: RQOptions | None = None,
+    **kwargs: Any,
+) -> QuantizationParams:
+    """Draw the quantizer of every group of ``x`` (see :func:`randomized_quantization`).
+
+    Options are those of :class:`RQOptions`, given as keywords or as ``options=``. Draws come
+    from ``generator`` (torch's default generator when None), in the order of
+    :func:`draw_params`.
+    """
+    opts = RQOptions.build(options, num_bins, **kwargs)
+    x = check_input(x)
+    check_generator(generator, x.device)
+
+    def draw(shape: tuple[int, ...], dtype: torch.dtype | None) -> torch.Tensor:
+        return torch.rand(shape, generator=generator, dtype=dtype, device=x.device)
+
+    return draw_params(x, opts, draw)
