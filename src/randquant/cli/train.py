@@ -155,6 +155,16 @@ def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> 
             raise _bad("--rq-on", f"embedding needs --encoder transformer, got {encoder!r}")
 
 
+def _check_classes(ds: Dataset, data: Path | None) -> None:
+    """Data whose train or test split has one class cannot be probed: say so before work."""
+    from randquant.data.base import require_classes
+
+    try:
+        require_classes(ds)
+    except ValueError as err:
+        raise _bad("--data" if data is not None else "--dataset", str(err)) from err
+
+
 def _checkpoint_ok(path: Path) -> None:
     """Check a checkpoint before any work (read with ``weights_only=True``, never run)."""
     from randquant.engine.checkpoint import check_checkpoint
@@ -331,6 +341,7 @@ def probe_cmd(
     except ValueError as err:
         raise _bad("--checkpoint", str(err)) from err
     ds = _load(data, dataset, profile, layout, test_fraction, image_size)
+    _check_classes(ds, data)
     want = tuple(saved["build"]["sample_shape"])
     _check(
         ds.sample_shape == want,
@@ -399,6 +410,7 @@ def compare_cmd(
                 weight_decay=weight_decay, device=device)  # fmt: skip
     _settings(method=method, epochs=epochs, **opts)
     ds = _load(data, dataset, profile, layout, test_fraction, image_size)
+    _check_classes(ds, data)
     _check_augments(specs, ds, rq_on, encoder)
     with _checkpoint_errors("--output"):
         run_compare(ds, specs, method, epochs, seed_list, output, **opts,  # type: ignore[arg-type]

@@ -111,3 +111,19 @@ def validate_dataset(ds: Dataset) -> None:
             )
     if len(ds.train) == 0:
         raise ValueError(f"{where}: the train split is empty")
+
+
+def require_classes(ds: Dataset, splits: tuple[str, ...] = ("train", "test")) -> None:
+    """Raise ``ValueError`` naming the split when one of ``splits`` holds fewer than two
+    classes: a probe on it scores 100 % whatever the features, which is no result."""
+    present = ds.splits()
+    for name in splits:
+        split = present.get(name)
+        if split is None:
+            continue
+        found = torch.unique(split.y).numel()
+        if found < 2:
+            raise ValueError(
+                f"dataset {ds.name!r}, split {name!r}: {found} class(es) in its labels; "
+                "evaluating a classifier needs at least two"
+            )

@@ -8,6 +8,7 @@ asked for skipping and was told the count.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -60,15 +61,42 @@ def decode_each(
     return out, kept
 
 
-def _class_dirs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+def class_dirs(folder: Path) -> list[Path]:
+    """The visible sub-folders of ``folder``, sorted; ``ValueError`` if it cannot be read."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as err:
+        raise ValueError(f"{folder}: cannot read folder ({err.strerror or err})") from err
 
 
-def _files_in(folder: Path, extensions: frozenset[str]) -> list[Path]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in extensions)
-    if not files:
-        raise ValueError(f"{folder}: class folder has no {'/'.join(sorted(extensions))} files")
-    return files
+def list_files(folder: Path, extensions: frozenset[str], what: str = "") -> list[Path]:
+    """Files under ``folder`` (any depth) with one of ``extensions``, sorted.
+
+    Hidden files and folders (a leading ``.``: macOS ``._x.png``, ``.ipynb_checkpoints/``,
+    ``.git/``) are skipped; a folder that cannot be read raises ``ValueError`` naming it (it
+    is never taken for an empty one), as does a folder with no matching file.
+    """
+
+    def fail(err: OSError) -> None:
+        where = err.filename or folder
+        raise ValueError(f"{where}: cannot read folder ({err.strerror or err})") from err
+
+    found: list[Path] = []
+    for top, dirs, names in os.walk(folder, onerror=fail):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [
+            Path(top) / n
+            for n in names
+            if not n.startswith(".") and Path(n).suffix.lower() in extensions
+        ]
+    if not found:
+        kind = (
+            f"{what} files (looked for {', '.join(sorted(extensions))})"
+            if what
+            else ("/".join(sorted(extensions)) + " files")
+        )
+        raise ValueError(f"{folder}: class folder has no {kind}")
+    return sorted(found)
 
 
 def class_folder_files(
@@ -84,18 +112,18 @@ def class_folder_files(
         raise ValueError(f"{root}: not a folder")
     if (root / "train").is_dir() and (root / "test").is_dir():
         return {
-            s: [(f, c.name) for c in _class_dirs(root / s) for f in _files_in(c, extensions)]
+            s: [(f, c.name) for c in class_dirs(root / s) for f in list_files(c, extensions)]
             for s in ("train", "test")
         }
-    classes = _class_dirs(root)
+    classes = class_dirs(root)
     if not classes:
         raise ValueError(f"{root}: no class sub-folders found")
     if all((c / "train").is_dir() and (c / "test").is_dir() for c in classes):
         return {
-            s: [(f, c.name) for c in classes for f in _files_in(c / s, extensions)]
+            s: [(f, c.name) for c in classes for f in list_files(c / s, extensions)]
             for s in ("train", "test")
         }
-    pairs = [(f, c.name) for c in classes for f in _files_in(c, extensions)]
+    pairs = [(f, c.name) for c in classes for f in list_files(c, extensions)]
     labels = np.array([c for _, c in pairs])
     _, codes = np.unique(labels, return_inverse=True)
     train, test = stratified_split(codes, test_fraction=test_fraction, seed=seed)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from randquant.data.base import Dataset, SplitData
+from randquant.data.files import class_dirs, list_files
 from randquant.data.labels import encode_labels
 
 IMAGE_EXTENSIONS = frozenset(
@@ -26,22 +27,12 @@ FALLBACK_SIZE = 32
 
 
 def _class_files(folder: Path) -> dict[str, list[Path]]:
-    """``{class name: sorted image files}`` for the class sub-folders of ``folder``."""
-    classes = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """``{class name: sorted image files}`` for the class sub-folders of ``folder`` (hidden
+    files and folders skipped, unreadable ones named)."""
+    classes = class_dirs(folder)
     if not classes:
         raise ValueError(f"{folder}: no class sub-folders found")
-    out: dict[str, list[Path]] = {}
-    for cls in classes:
-        files = sorted(
-            p for p in cls.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-        )
-        if not files:
-            raise ValueError(
-                f"{cls}: class folder has no image files "
-                f"(looked for {', '.join(sorted(IMAGE_EXTENSIONS))})"
-            )
-        out[cls.name] = files
-    return out
+    return {cls.name: list_files(cls, IMAGE_EXTENSIONS, "image") for cls in classes}
 
 
 def _split_by_fraction(
@@ -129,6 +120,11 @@ def load_image_folder(
         }
     else:
         splits = _split_by_fraction(_class_files(root), test_fraction, seed)
+        if not splits["test"]:
+            raise ValueError(
+                f"{root}: every class folder holds a single image, so no image is left for "
+                "the test split; add images, or give root/train/<class> and root/test/<class>"
+            )
     if max_per_class is not None:
         for s, items in splits.items():
             seen: dict[str, int] = {}

@@ -8,6 +8,7 @@ need ``layout="tokens"``. Labels may be any integers or strings.
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,18 +55,57 @@ def _pick_layout(x: np.ndarray, layout: str | None, where: str) -> Layout:
     return checked
 
 
-def _to_tensor(x: np.ndarray, layout: Layout, where: str) -> torch.Tensor:
+#: Largest token id + 1 accepted: the embedding table has one row per id.
+MAX_VOCAB = 2**22
+
+
+def _to_tensor(x: np.ndarray, layout: Layout, where: str, shift: _Shift) -> torch.Tensor:
     if layout == "tokens":
         if x.dtype.kind not in "iu":
             raise ValueError(f"{where}: layout 'tokens' needs integer ids, got dtype {x.dtype}")
+        if x.size and (int(x.min()) < 0 or int(x.max()) >= MAX_VOCAB):
+            raise ValueError(
+                f"{where}: token ids must lie in [0, {MAX_VOCAB}) (one embedding row each), "
+                f"got range [{int(x.min())}, {int(x.max())}]"
+            )
         return torch.from_numpy(x.astype(np.int64))
     if x.dtype.kind not in "biuf":
         raise ValueError(f"{where}: x must be numeric, got dtype {x.dtype}")
-    out = x.astype(np.float32)
-    bad = ~np.isfinite(out)
-    if bad.any():
-        raise ValueError(f"{where}: {int(bad.sum())} values are NaN or inf")
-    return torch.from_numpy(out)
+    if x.dtype.kind == "f":
+        bad = ~np.isfinite(x)
+        if bad.any():
+            raise ValueError(f"{where}: {int(bad.sum())} values are NaN or inf")
+        if shift.scale != 1.0:
+            x = x.astype(np.float64) * shift.scale
+        return torch.from_numpy(x.astype(np.float32))
+    if x.dtype.itemsize <= 2:
+        return torch.from_numpy(x.astype(np.float32))
+    # x - offset exactly, as a two's-complement difference in uint64 (never overflows)
+    as_u64 = x.astype(np.uint64 if x.dtype.kind == "u" else np.int64).view(np.uint64)
+    base = np.array(shift.offset, np.uint64 if shift.offset >= 0 else np.int64).view(np.uint64)
+    return torch.from_numpy((as_u64 - base).astype(np.float64).astype(np.float32))
+
+
+@dataclass(frozen=True)
+class _Shift:
+    """How every split's ``x`` is brought into float32 without losing it: wide integers
+    (int64 near 2**62) are shifted by ``offset``, their smallest value, exactly; floats beyond
+    float32's range (1e300) or below its normal range are multiplied by ``scale``, a power of
+    two (exact). Standardisation removes both, so the data a model sees is unchanged."""
+
+    offset: int = 0
+    scale: float = 1.0
+
+
+def _shift(arrays: list[np.ndarray]) -> _Shift:
+    wide = [a for a in arrays if a.dtype.kind in "iu" and a.dtype.itemsize > 2 and a.size]
+    offset = min((int(a.min()) for a in wide), default=0)
+    floats = [a for a in arrays if a.dtype.kind == "f" and a.size]
+    top = max((float(np.max(np.abs(a))) for a in floats), default=0.0)
+    scale = 1.0
+    if np.isfinite(top) and top > 0 and not 1e-30 <= top <= 1e38:
+        scale = float(np.ldexp(1.0, -np.frexp(top)[1]))  # brings the largest into [0.5, 1)
+    return _Shift(offset, scale)
 
 
 def load_npz(path: Path | str, *, layout: str | None = None) -> Dataset:
@@ -92,12 +132,15 @@ def load_npz(path: Path | str, *, layout: str | None = None) -> Dataset:
                 )
     chosen = _pick_layout(arrays["x_train"], layout, f"{path}: x_train")
     xs: dict[str, torch.Tensor] = {}
+    shift = _Shift() if chosen == "tokens" else _shift([arrays[f"x_{s}"] for s in splits])
     for split in splits:
         key = f"x_{split}"
         x, y = arrays[key], arrays[f"y_{split}"]
         _pick_layout(x, chosen, f"{path}: {key}")
         if x.shape[0] == 0:
             raise ValueError(f"{path}: {key} has no samples")
+        if 0 in x.shape[1:]:
+            raise ValueError(f"{path}: {key} has a zero-size axis: shape {x.shape}")
         if y.ndim == 0 or len(y) != len(x):
             raise ValueError(
                 f"{path}: {key} has {len(x)} samples but y_{split} has shape {y.shape}"
@@ -107,10 +150,12 @@ def load_npz(path: Path | str, *, layout: str | None = None) -> Dataset:
                 f"{path}: {key} samples have shape {x.shape[1:]}, "
                 f"x_train's {arrays['x_train'].shape[1:]}"
             )
-        xs[split] = _to_tensor(x, chosen, f"{path}: {key}")
+        xs[split] = _to_tensor(x, chosen, f"{path}: {key}", shift)
     ys, names = encode_labels({f"y_{s}": arrays[f"y_{s}"] for s in splits}, source=str(path))
     data = {s: SplitData(xs[s], ys[f"y_{s}"]) for s in splits}
     meta: dict[str, object] = {"source": str(path)}
+    if shift != _Shift():
+        meta.update(shifted_by=shift.offset, scaled_by=shift.scale)  # x = (raw - by) * scale
     if chosen == "tokens":
         meta["vocab_size"] = int(max(int(t.max()) for t in xs.values())) + 1
     return Dataset(

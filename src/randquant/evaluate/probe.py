@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from randquant.data.base import Dataset
+from randquant.data.base import Dataset, require_classes
 from randquant.evaluate.features import extract_features
 from randquant.evaluate.knn import knn_classify
 from randquant.evaluate.linear import linear_probe
@@ -33,6 +33,8 @@ def evaluate_encoder(
     >>> from randquant.evaluate.probe import evaluate_encoder  # doctest: +SKIP
     >>> evaluate_encoder(encoder, ds)["linear"].accuracy  # doctest: +SKIP
     """
+
+    require_classes(dataset)  # one class scores 100 % whatever the features
 
     def feats(x: torch.Tensor) -> torch.Tensor:
         return extract_features(encoder, x, batch_size=batch_size, device=device)
