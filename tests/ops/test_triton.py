@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import pytest
 import torch
@@ -128,3 +129,50 @@ def test_values_on_edges_and_rounding_ties(bins: int) -> None:
     assert torch.equal(got.view(torch.int16), want.view(torch.int16))
     hit = torch.searchsorted(inner.to(DEVICE), x.float().reshape(-1), right=True)
     assert hit.unique().numel() == bins  # every bin was hit, values on its edges included
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_op_with_backend_triton_equals_torch(
+    channels_last: bool, dtype: torch.dtype, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public op dispatches to the kernels (range and apply) and gives the torch result."""
+    from randquant.ops import randomized_quantization
+
+    calls: list[str] = []
+    for name in ("group_range", "apply_triton"):
+        real = getattr(triton_kernel, name)
+        monkeypatch.setattr(triton_kernel, name, _counted(real, name, calls))
+
+    x = _input((4, 3, 6, 10), dtype)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    opts = {"channel_dim": 1, "batch_dim": 0, "p": 0.7}
+    want = randomized_quantization(x, 8, generator=_gen(5), backend="torch", **opts)
+    got = randomized_quantization(x, 8, generator=_gen(5), backend="triton", **opts)
+    assert torch.equal(_bits(got), _bits(want))
+    assert got.is_contiguous(memory_format=torch.channels_last) == channels_last
+    out = torch.empty_like(x)
+    randomized_quantization(x, 8, generator=_gen(5), backend="triton", out=out, **opts)
+    assert torch.equal(_bits(out), _bits(want))
+    assert calls == ["group_range", "apply_triton"] * 2
+
+
+def _counted(fn: Any, name: str, calls: list[str]) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _bits(t: torch.Tensor) -> torch.Tensor:
+    return t.contiguous().view(torch.uint8)
+
+
+def test_backend_triton_refuses_what_it_cannot_run() -> None:
+    from randquant.ops import randomized_quantization
+
+    with pytest.raises(ValueError, match="backend='triton' cannot run this call: dtype"):
+        randomized_quantization(torch.zeros(2, 3, 4, 4, dtype=torch.float64, device=DEVICE), 4,
+                                channel_dim=1, batch_dim=0, backend="triton")  # fmt: skip

@@ -1,9 +1,11 @@
-"""Choice between the numba CPU kernel and the pure-torch path, and the range pass of each."""
+"""Choice between the numba CPU kernel, the Triton GPU kernels and the pure-torch path, and the
+range pass of each."""
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
@@ -40,11 +42,11 @@ def _forked_after_omp() -> bool:
 
 def use_numba(x: torch.Tensor, backend: str) -> bool:
     """Whether this call runs the numba kernel; ``ValueError`` if ``backend="numba"`` cannot."""
-    if backend == "torch":
+    if backend in ("torch", "triton"):
         return False
     why = None
-    if torch.compiler.is_compiling():
-        why = "torch.compile is tracing (numba kernels cannot be traced)"
+    if torch.compiler.is_compiling() or torch.jit.is_tracing():
+        why = "torch.compile or torch.jit.trace is tracing (numba kernels cannot be traced)"
     elif x.device.type != "cpu":
         why = f"x is on {x.device}"
     elif x.dtype not in NUMBA_DTYPES:
@@ -58,6 +60,51 @@ def use_numba(x: torch.Tensor, backend: str) -> bool:
     if why is not None and backend == "numba":
         raise ValueError(f"backend='numba' cannot run this call: {why}")
     return why is None
+
+
+#: What ``backend="auto"`` runs on a CUDA tensor: ``"torch"`` until a GPU run of
+#: ``scripts/gpu_check.sh`` (``bench op`` times both) shows the fused Triton kernels faster.
+CUDA_AUTO = "torch"
+
+
+def use_triton(x: torch.Tensor, backend: str) -> bool:
+    """Whether this call runs the fused Triton kernels; ``ValueError`` if ``backend="triton"``
+    cannot (CUDA, or the CPU under ``TRITON_INTERPRET=1``; float16/bfloat16/float32)."""
+    if backend != "triton" and not (
+        backend == "auto" and CUDA_AUTO == "triton" and x.device.type == "cuda"
+    ):
+        return False
+    if torch.compiler.is_compiling():
+        return False  # traced as the torch path: inductor writes its own fused kernel
+    from randquant.ops.triton_kernel import unusable_reason  # imports triton: only when asked
+
+    why = unusable_reason(x)
+    if why is not None and backend == "triton":
+        raise ValueError(f"backend='triton' cannot run this call: {why}")
+    return why is None
+
+
+KernelFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], None]
+
+
+def fast_kernel(x: torch.Tensor, backend: str) -> KernelFn | None:
+    """The fused kernel that writes this call's output (Triton or numba), or None for torch."""
+    if use_triton(x, backend):
+        from randquant.ops.triton_kernel import apply_triton
+
+        return apply_triton
+    return apply_numba if use_numba(x, backend) else None
+
+
+def range_pass(
+    x3: torch.Tensor, cdtype: torch.dtype, backend: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The finite min and max per group ``(B, C)`` by the backend that runs ``x3``."""
+    if x3.shape[2] > 0 and use_triton(x3, backend):
+        from randquant.ops.triton_kernel import group_range as triton_range
+
+        return triton_range(x3)
+    return group_range(x3, cdtype, use_numba(x3, backend))
 
 
 def channel_inner(x3: torch.Tensor) -> bool:

@@ -37,7 +37,7 @@ def empty_like_for_kernel(x: torch.Tensor) -> torch.Tensor:
     """``torch.empty_like(x)``, advised to use huge pages when large (its pages are untouched)."""
     y = torch.empty_like(x)
     nbytes = y.numel() * y.element_size()
-    madvise = _madvise() if nbytes >= _MIN_BYTES else None
+    madvise = _madvise() if nbytes >= _MIN_BYTES and y.device.type == "cpu" else None
     if madvise is not None:
         start = -(-y.data_ptr() // _HUGE) * _HUGE
         end = (y.data_ptr() + nbytes) // _HUGE * _HUGE
