@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
 #: Kept equal to ``randquant.methods.METHODS`` (a test checks), without importing Lightning here.
 METHOD_NAMES: tuple[str, ...] = ("simclr", "moco_v3", "byol", "shed")
 OPTIMIZER_NAMES: tuple[str, ...] = ("lars", "adamw")
+#: The largest seed: torch's generators take 64-bit seeds, signed where they are stored.
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """``seed`` if it is an integer in ``[0, MAX_SEED]``, else ``ValueError`` naming ``name``
+    and the bound."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{name} must be an integer in [0, 2**63 - 1], got {seed!r}")
+    return seed
 
 
 @dataclass(frozen=True)
@@ -34,26 +45,47 @@ class PretrainConfig:
     """
 
     method: str = "simclr"
+    """simclr, moco_v3, byol or shed."""
     epochs: int = 100
+    """Pretraining epochs."""
     batch_size: int = 256
+    """Batch size per device and step (>= 2)."""
     lr: float | None = None
+    """Learning rate (default: the method's, scaled by global batch / 256)."""
     weight_decay: float | None = None
+    """Weight decay (default: the method's)."""
     optimizer: str | None = None
+    """lars or adamw (default: the method's)."""
     warmup_epochs: int = 10
+    """Linear warm-up epochs (clipped to epochs), then a cosine to 0."""
     seed: int = 0
+    """Seed of views, sample order and (in the CLI) the encoder's weights."""
     accelerator: str = "auto"
+    """Lightning accelerator: auto, cpu, gpu or mps."""
     devices: int = 1
+    """Devices per node (more than 1: DDP)."""
     num_nodes: int = 1
+    """Nodes (DDP)."""
     strategy: str = "auto"
+    """Lightning strategy: auto, ddp, ddp_spawn or ddp_fork."""
     precision: str = "32-true"
+    """Lightning precision, e.g. 32-true, bf16-mixed or 16-mixed."""
     accumulate_grad_batches: int = 1
+    """Batches per optimiser step."""
     num_workers: int = 0
+    """DataLoader worker processes."""
     checkpoint_dir: Path | None = None
+    """Where last.ckpt is written every epoch (and the logs go)."""
     log_dir: Path | None = None
+    """Where the CSV/TensorBoard logs go (default: checkpoint_dir)."""
     resume: bool = False
+    """Continue from checkpoint_dir/last.ckpt."""
     progress: bool = True
+    """Show a progress bar."""
     augment_in_workers: bool = False
+    """Make the views per sample in the DataLoader workers."""
     ddp_timeout_s: float = 1800.0
+    """Seconds a rank waits for the others before the run fails."""
 
     def __post_init__(self) -> None:
         if self.method.lower().replace("-", "_") not in METHOD_NAMES:
@@ -78,10 +110,11 @@ class PretrainConfig:
         ):
             if not isinstance(number, int) or number < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {number!r}")
-        if self.lr is not None and not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr!r}")
-        if self.weight_decay is not None and not self.weight_decay >= 0:
-            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        check_seed(self.seed)
+        if self.lr is not None and not 0 < self.lr < math.inf:
+            raise ValueError(f"lr must be > 0 and finite, got {self.lr!r}")
+        if self.weight_decay is not None and not 0 <= self.weight_decay < math.inf:
+            raise ValueError(f"weight_decay must be >= 0 and finite, got {self.weight_decay!r}")
         if not self.ddp_timeout_s > 0:
             raise ValueError(f"ddp_timeout_s must be > 0, got {self.ddp_timeout_s!r}")
         if self.resume and self.checkpoint_dir is None:
@@ -90,6 +123,32 @@ class PretrainConfig:
             folder = getattr(self, name)
             if folder is not None and not isinstance(folder, Path):
                 object.__setattr__(self, name, Path(folder))
+
+
+RQ_ON: tuple[str, ...] = ("input", "embedding")
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The encoder: which one, how wide, and where RQ runs."""
+
+    encoder: str = "auto"
+    """auto, resnet, cnn1d, spec_cnn, pointnet or transformer (`randquant.models`)."""
+    width: int = 64
+    """Encoder feature size (a multiple of 8)."""
+    rq_on: str = "input"
+    """input (the views) or embedding (transformer tokens, as in DABS)."""
+
+    def __post_init__(self) -> None:
+        from randquant.models.base import check_width
+        from randquant.models.registry import available_encoders
+
+        names = available_encoders()
+        if self.encoder not in names:
+            raise ValueError(f"encoder must be one of {', '.join(names)}, got {self.encoder!r}")
+        check_width(self.width)  # "width must be a positive multiple of 8, got ..."
+        if self.rq_on not in RQ_ON:
+            raise ValueError(f"rq_on must be 'input' or 'embedding', got {self.rq_on!r}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,223 @@
+"""The config trees of ``randquant pretrain | compare | probe`` (flags and YAML come from here).
+
+Each tree has nodes owned by the library (``source``: :class:`~randquant.data.options.DataOptions`,
+``model``: :class:`~randquant.engine.config.ModelOptions`, ``train``:
+:class:`~randquant.engine.config.PretrainConfig`, which validate their own fields) and the
+command's own fields, validated below. ``SKIPS`` names the node fields a command sets itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from randquant.cli.config import Skips
+from randquant.data.options import DataOptions
+from randquant.engine.config import ModelOptions, PretrainConfig, check_seed
+
+#: PretrainConfig fields no command exposes: ``--device`` picks the accelerator, ``--quiet``
+#: turns the progress bar off.
+_SET_BY_THE_COMMAND = frozenset({"accelerator", "progress"})
+
+
+def _check_threads(threads: int | None) -> None:
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+
+
+def _check_device(device: str) -> None:
+    from randquant.device import resolve_device
+
+    resolve_device(device)  # "device must be one of ..." / "device 'cuda' asked for a GPU ..."
+
+
+def split_augments(augment: str | list[str]) -> list[str]:
+    """The specs of ``--augment`` (comma-separated, ``k=v`` options kept attached) or a YAML
+    list."""
+    from randquant.engine.compare import split_specs
+
+    return list(augment) if isinstance(augment, list) else split_specs(augment)
+
+
+def parse_seeds(seeds: str | list[int]) -> list[int]:
+    """The seeds of ``--seeds 0,1,2`` (or a YAML list); ``ValueError`` names ``seeds``."""
+    if isinstance(seeds, list):
+        found = seeds
+    else:
+        try:
+            found = [int(s) for s in seeds.split(",") if s.strip()]
+        except ValueError:
+            raise ValueError(
+                f"seeds must be comma-separated integers like 0,1,2, got {seeds!r}"
+            ) from None
+    if not found:
+        raise ValueError("seeds must hold at least one seed")
+    if any(s < 0 for s in found):
+        raise ValueError(f"seeds must be >= 0, got {seeds!r}")
+    for s in found:
+        check_seed(s, "seeds")  # the bound, 2**63 - 1, in the message
+    if len(set(found)) != len(found):
+        raise ValueError(f"seeds must not repeat, got {seeds!r}")
+    return found
+
+
+@dataclass(frozen=True)
+class PretrainCommand:
+    """Pretrain one encoder with one augmentation and save it.
+
+    Example:
+
+      randquant pretrain --data motions.npz --augment crop+rq --epochs 50 --output enc.pt
+      randquant pretrain --config exp.yaml --epochs 5
+    """
+
+    SKIPS: ClassVar[Skips] = {"train": _SET_BY_THE_COMMAND | {"checkpoint_dir", "resume"}}
+
+    source: DataOptions
+    model: ModelOptions = field(default_factory=ModelOptions)
+    train: PretrainConfig = field(default_factory=PretrainConfig)
+    augment: str = "rq"
+    """One spec, e.g. crop+rq:bins=16 (`randquant augment list`)."""
+    output: Path = Path("encoder.pt")
+    """Where to save the encoder (.pt)."""
+    checkpoint_dir: Path | None = None
+    """Epoch checkpoints and logs (default: OUTPUT + .ckpt/)."""
+    resume: bool = False
+    """Continue from the last epoch checkpoint."""
+    device: str = "auto"
+    """cpu, cuda or auto (cuda when torch sees a GPU, else cpu); gpu = cuda."""
+    threads: int | None = None
+    """CPU threads for torch and the RQ kernel (1 on a busy box)."""
+    quiet: bool = False
+    """No progress bars."""
+
+    def __post_init__(self) -> None:
+        if not self.augment.strip():
+            raise ValueError("augment must name an augmentation (e.g. rq or crop+rq)")
+        _check_threads(self.threads)
+        _check_device(self.device)
+        object.__setattr__(self, "output", Path(self.output))
+        if self.checkpoint_dir is not None:
+            object.__setattr__(self, "checkpoint_dir", Path(self.checkpoint_dir))
+
+    @property
+    def run_folder(self) -> Path:
+        """Where the epoch checkpoints and logs go."""
+        return self.checkpoint_dir or self.output.with_name(self.output.name + ".ckpt")
+
+
+@dataclass(frozen=True)
+class CompareCommand:
+    """Pretrain and probe one model per (augmentation, seed); tabulate mean ± std.
+
+    Writes OUTPUT/results.json, results.csv, results.md and one record per run in
+    OUTPUT/runs/; run it again with the same options to resume after an interruption.
+    With --workers N (N > 1) or --ray-address the runs are Ray tasks; a run that fails is
+    named (OUTPUT/failed/) and the command exits 1 once the others finished.
+
+    Example:
+
+      randquant compare --data motions.npz --augment none,noise,rq,crop+rq \\
+          --method simclr --epochs 100 --seeds 0,1,2 --output results/motions --threads 1
+      randquant compare --config sweep.yaml
+    """
+
+    SKIPS: ClassVar[Skips] = {
+        "train": _SET_BY_THE_COMMAND | {"checkpoint_dir", "resume", "seed", "log_dir"}
+    }
+
+    source: DataOptions
+    model: ModelOptions = field(default_factory=ModelOptions)
+    train: PretrainConfig = field(default_factory=PretrainConfig)
+    output: Path | None = None
+    """Folder for results.* and runs/ (required)."""
+    augment: str | list[str] = "rq,noise,mask,none"
+    """Comma-separated specs, e.g. none,noise,rq,crop+rq (a list in YAML)."""
+    seeds: str | list[int] = "0,1,2"
+    """Comma-separated seeds (a list in YAML)."""
+    contrast: list[str] = field(default_factory=list)
+    """A contrast A:B to test (repeat the flag; default: rq against every other arm)."""
+    keep_checkpoints: bool = False
+    """Keep each run's last epoch checkpoint."""
+    device: str = "auto"
+    """cpu, cuda or auto (cuda when torch sees a GPU, else cpu); gpu = cuda."""
+    threads: int | None = None
+    """CPU threads for torch and the RQ kernel (1 on a busy box)."""
+    workers: int | None = None
+    """Runs at once: 1 = one after another in this process; more = Ray tasks of one CPU and
+    one torch thread each (pip install 'randquant[ray]'). Default: every core when Ray is
+    installed, else 1."""
+    ray_address: str | None = None
+    """Run on an existing Ray cluster: auto (the one this node joined) or ray://HOST:PORT.
+    Default: a local Ray instance, started and stopped here."""
+    quiet: bool = False
+    """No progress bars."""
+
+    def __post_init__(self) -> None:
+        if self.output is None:
+            raise ValueError("output must be given: the folder for results.* and runs/")
+        object.__setattr__(self, "output", Path(self.output))
+        specs = split_augments(self.augment)
+        if not specs:
+            raise ValueError("augment must name at least one augmentation")
+        if len(set(specs)) != len(specs):
+            raise ValueError(f"augment specs repeat in {self.augment!r}")
+        parse_seeds(self.seeds)
+        _check_threads(self.threads)
+        _check_device(self.device)
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+
+    @property
+    def specs(self) -> list[str]:
+        """The augmentation specs, in order."""
+        return split_augments(self.augment)
+
+    @property
+    def seed_list(self) -> list[int]:
+        """The seeds, in order."""
+        return parse_seeds(self.seeds)
+
+
+@dataclass(frozen=True)
+class ProbeCommand:
+    """Evaluate a saved encoder: linear probe and weighted kNN on frozen features.
+
+    Example:
+
+      randquant probe --checkpoint enc.pt --data motions.npz --output probe.json
+    """
+
+    SKIPS: ClassVar[Skips] = {}
+
+    source: DataOptions
+    checkpoint: Path | None = None
+    """An encoder file from `randquant pretrain` (required)."""
+    seed: int = 0
+    """Seed of the validation hold-out."""
+    k: int = 20
+    """Neighbours of the kNN."""
+    temperature: float = 0.07
+    """kNN temperature."""
+    device: str = "auto"
+    """cpu, cuda or auto (cuda when torch sees a GPU, else cpu); gpu = cuda."""
+    output: Path | None = None
+    """Also write the results as JSON here."""
+    threads: int | None = None
+    """CPU threads for torch and the RQ kernel (1 on a busy box)."""
+
+    def __post_init__(self) -> None:
+        if self.checkpoint is None:
+            raise ValueError("checkpoint must be given: an encoder file from randquant pretrain")
+        object.__setattr__(self, "checkpoint", Path(self.checkpoint))
+        if self.output is not None:
+            object.__setattr__(self, "output", Path(self.output))
+        if self.k < 1:
+            raise ValueError(f"k must be >= 1, got {self.k}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        _check_threads(self.threads)
+        _check_device(self.device)
