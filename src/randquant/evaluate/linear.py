@@ -21,7 +21,7 @@ from randquant.evaluate.metrics import ProbeResult, check_features, score
 CS: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
 #: Used when no class has enough samples for two folds.
 DEFAULT_C = 1.0
-CV_FOLDS = 5
+CV_FOLDS = 3
 
 
 def linear_probe(

@@ -1,0 +1,159 @@
+"""Declared contrasts of a comparison folder and the evidence part of its index.
+
+A comparison declares its contrasts (pairs of arms ``a`` vs ``b``) *before* it runs: they are
+written to ``<folder>/contrasts.json``, and the index (``results.*``) tests exactly those, on
+the seeds both arms have, each metric a family of its own (Holm within it). Without a
+declaration the default is ``rq`` against every other arm that ran.
+
+>>> parse_contrast("rq:bins=16:none", ["none", "rq:bins=16"])
+('rq:bins=16', 'none')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from randquant.evaluate.stats import Contrast, paired_contrasts
+from randquant.io import write_json_atomic
+
+if TYPE_CHECKING:
+    from randquant.engine.references import ReferenceRecord
+    from randquant.engine.results import RunRecord
+
+CONTRASTS_FILE = "contrasts.json"
+#: Each metric is its own family of tests.
+METRICS: tuple[str, ...] = ("linear_acc", "knn_acc")
+
+Pair = tuple[str, str]
+
+
+def parse_contrast(text: str, arms: Sequence[str]) -> Pair:
+    """Split ``"A:B"`` into two of ``arms`` (specs may hold ``:`` themselves, e.g. ``rq:p=0.5``).
+
+    ``ValueError`` names the arms when no split matches.
+    """
+    splits = [
+        (text[:i], text[i + 1 :])
+        for i, ch in enumerate(text)
+        if ch == ":" and text[:i] in arms and text[i + 1 :] in arms
+    ]
+    if len(splits) != 1 or splits[0][0] == splits[0][1]:
+        raise ValueError(
+            f"contrast {text!r} must be A:B with two different arms of this comparison "
+            f"({', '.join(arms)})"
+        )
+    return splits[0]
+
+
+def default_contrasts(arms: Sequence[str]) -> list[Pair]:
+    """``rq`` against every other arm (none when ``rq`` did not run)."""
+    return [("rq", a) for a in arms if a != "rq"] if "rq" in arms else []
+
+
+def declare_contrasts(folder: Path, pairs: Sequence[Pair]) -> None:
+    """Write ``folder/contrasts.json`` (the pairs the index will test), atomically."""
+    write_json_atomic(folder / CONTRASTS_FILE, {"pairs": [list(p) for p in pairs]})
+
+
+def declared_contrasts(folder: Path) -> list[Pair] | None:
+    """The pairs declared for ``folder``, or ``None`` when nothing was declared."""
+    try:
+        data = json.loads((folder / CONTRASTS_FILE).read_text(encoding="utf-8"))
+        return [(str(a), str(b)) for a, b in data["pairs"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def run_contrasts(
+    records: Sequence[RunRecord], pairs: Sequence[Pair] | None, *, dataset: str = ""
+) -> list[Contrast]:
+    """Test ``pairs`` (default: :func:`default_contrasts`) on ``records``, per metric.
+
+    An arm is an augmentation spec; when several records share an (arm, seed), the first
+    one counts. Pairs naming an arm with no record yet are left out (a sweep in progress).
+    """
+    values: dict[str, dict[str, dict[int, float]]] = {m: {} for m in METRICS}
+    for r in records:
+        for m in METRICS:
+            values[m].setdefault(r.augment, {}).setdefault(r.seed, float(getattr(r, m)))
+    arms = list(values[METRICS[0]])
+    wanted = default_contrasts(arms) if pairs is None else list(pairs)
+    ready = [(a, b) for a, b in wanted if a in arms and b in arms]
+    out: list[Contrast] = []
+    for m in METRICS:
+        if ready:
+            out += paired_contrasts(values[m], ready, metric=m, dataset=dataset)
+    return out
+
+
+def index_payload(
+    records: Sequence[RunRecord],
+    references: Sequence[ReferenceRecord],
+    contrasts: Sequence[Contrast],
+) -> dict[str, Any]:
+    """``results.json``: ``{"runs", "references", "contrasts"}``."""
+    return {
+        "runs": [r.to_dict() for r in records],
+        "references": [ref.summary() for ref in references],
+        "contrasts": [c.to_dict() for c in contrasts],
+    }
+
+
+def _pct(v: float, sign: bool = False) -> str:
+    return "–" if math.isnan(v) else (f"{100 * v:+.1f}" if sign else f"{100 * v:.1f}")
+
+
+def verdict_text(c: Contrast) -> str:
+    """The verdict, with its ± bound when nothing was detected."""
+    if c.verdict == "no detectable difference":
+        return f"no detectable difference (± {_pct(c.mde)} pp)"
+    return c.verdict
+
+
+def reference_lines(references: Sequence[ReferenceRecord]) -> list[str]:
+    """Markdown rows of both references, mean ± std over seeds (percent)."""
+    from randquant.engine.references import KINDS, LABELS
+
+    if not references:
+        return []
+    import statistics
+
+    lines = [
+        "| reference (no pretraining) | seeds | linear acc % | kNN acc % | linear fits converged |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for kind in KINDS:
+        rows = [getattr(r, kind) for r in references]
+        cells = []
+        for key in ("linear_acc", "knn_acc"):
+            vals = [float(row[key]) for row in rows]
+            sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+            cells.append(f"{100 * statistics.fmean(vals):.1f} ± {100 * sd:.1f}")
+        ok = sum(bool(row.get("linear_converged", True)) for row in rows)
+        lines.append(
+            f"| {LABELS[kind]} | {len(rows)} | {cells[0]} | {cells[1]} | {ok}/{len(rows)} |"
+        )
+    return [*lines, ""]
+
+
+def contrast_lines(contrasts: Sequence[Contrast]) -> list[str]:
+    """Markdown table of the contrasts: paired difference, 95 % CI, Holm p, MDE, verdict."""
+    if not contrasts:
+        return []
+    lines = [
+        "| contrast (a − b) | metric | seeds | mean diff pp | 95 % CI pp | p (Holm) | MDE pp "
+        "| verdict |",
+        "|---|---|---:|---:|---|---:|---:|---|",
+    ]
+    for c in contrasts:
+        p = "–" if math.isnan(c.p_holm) else f"{c.p_holm:.3g}"
+        lines.append(
+            f"| {c.a} − {c.b} | {c.metric} | {c.n_seeds} | {_pct(c.mean_diff, True)} | "
+            f"[{_pct(c.ci_low, True)}, {_pct(c.ci_high, True)}] | {p} | {_pct(c.mde)} | "
+            f"{verdict_text(c)} |"
+        )
+    return [*lines, ""]
