@@ -24,33 +24,30 @@ class ProbeResult:
 
 
 def accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
-    """Top-1 accuracy of integer predictions ``pred`` against ``target`` (0.0 when empty)."""
+    """Top-1 accuracy of integer predictions ``pred`` against ``target`` (0.0 when empty),
+    by :func:`sklearn.metrics.accuracy_score`."""
     if target.numel() == 0:
         return 0.0
-    return float((pred == target).double().mean())
+    from sklearn.metrics import accuracy_score
+
+    return float(accuracy_score(target.cpu().numpy(), pred.cpu().numpy()))
 
 
 def macro_f1(pred: torch.Tensor, target: torch.Tensor) -> float:
-    """Unweighted mean of per-class F1 over the classes present in ``pred`` or ``target``.
-
-    Matches ``sklearn.metrics.f1_score(target, pred, average="macro")``: a class that is
-    never predicted and never true does not count; one that is predicted but absent from
-    ``target`` counts with F1 = 0.
+    """Unweighted mean of per-class F1 over the classes present in ``pred`` or ``target``
+    (0.0 when empty), by ``sklearn.metrics.f1_score(average="macro")``: a class predicted but
+    absent from ``target`` counts with F1 = 0.
 
     >>> macro_f1(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 0]))
     0.6666666666666666
     """
     if target.numel() == 0:
         return 0.0
-    classes = torch.unique(torch.cat([pred, target]))
-    scores = []
-    for c in classes.tolist():
-        tp = int(((pred == c) & (target == c)).sum())
-        fp = int(((pred == c) & (target != c)).sum())
-        fn = int(((pred != c) & (target == c)).sum())
-        denom = 2 * tp + fp + fn
-        scores.append(2 * tp / denom if denom else 0.0)
-    return float(sum(scores) / len(scores))
+    from sklearn.metrics import f1_score
+
+    return float(
+        f1_score(target.cpu().numpy(), pred.cpu().numpy(), average="macro", zero_division=0.0)
+    )
 
 
 def score(pred: torch.Tensor, target: torch.Tensor, detail: dict[str, float]) -> ProbeResult:
