@@ -144,6 +144,11 @@ def _as_hparams(hparams: HParams | Mapping[str, Any], method: str) -> HParams:
     return PretrainConfig(method=method, **hparams)
 
 
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite: training stopped at that step, before the epoch's
+    checkpoint, so no diverged weights are saved or resumed."""
+
+
 class SSLMethod(pl.LightningModule):
     """Shared base of the SSL methods; subclasses set the class constants and ``ssl_loss``.
 
@@ -168,22 +173,11 @@ class SSLMethod(pl.LightningModule):
         views: ViewAugmentation | Mapping[str, Any],
         num_classes: int,
         hparams: HParams | Mapping[str, Any],
+        **options: Any,
     ) -> None:
         super().__init__()
-        # Plain types only, so that ``load_from_checkpoint(path)`` alone rebuilds the method
-        # and the checkpoint loads with ``torch.load(weights_only=True)``: first the method's
-        # own options (from every __init__ up the class tree), then the plain forms of the rest.
-        frame = inspect.currentframe()
-        self.save_hyperparameters(ignore=["encoder", "views", "hparams"], frame=frame)
         encoder, views = as_encoder(encoder), as_views(views)
         hparams = _as_hparams(hparams, self.name)
-        plain = {
-            **self.hparams,
-            "encoder": getattr(encoder, "build_spec", None),
-            "views": views.options(),
-            "hparams": {name: getattr(hparams, name) for name in HPARAM_FIELDS},
-        }
-        self.save_hyperparameters(plain, frame=frame)
         out_dim = getattr(encoder, "out_dim", None)
         if not isinstance(out_dim, int) or out_dim < 1:
             raise ValueError(f"encoder must have a positive int out_dim, got {out_dim!r}")
@@ -208,8 +202,31 @@ class SSLMethod(pl.LightningModule):
         self._generator: torch.Generator | None = None
         self._loss_sum = torch.zeros(())
         self._loss_count = 0
+        # Plain types only, so that ``load_from_checkpoint(path)`` alone rebuilds the method
+        # and the checkpoint loads with ``torch.load(weights_only=True)``.
+        plain = {
+            "encoder": getattr(encoder, "build_spec", None),
+            "views": views.options(),
+            "num_classes": num_classes,
+            "hparams": {name: getattr(hparams, name) for name in HPARAM_FIELDS},
+            **self._build(options),
+        }
+        self.save_hyperparameters(plain)
 
     # --- what a method provides ------------------------------------------------------------
+
+    def build(self) -> None:
+        """Add the method's networks; a subclass's keyword-only arguments are its options
+        (``SimCLR(..., temperature=0.2)``), saved with the checkpoint's hyperparameters."""
+
+    def _build(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            bound = inspect.signature(self.build).bind(**options)
+        except TypeError as err:
+            raise ValueError(f"method {self.name!r}: {err}") from None
+        bound.apply_defaults()
+        self.build(**bound.arguments)
+        return dict(bound.arguments)
 
     def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
         """Return ``(loss, features)``: the SSL loss and the encoder features of ``views.x2``."""
@@ -288,6 +305,12 @@ class SSLMethod(pl.LightningModule):
         loss, feats = self.ssl_loss(views)
         logits = self.classifier(feats.detach().float())
         cls_loss = F.cross_entropy(logits, y)
+        if not bool(torch.isfinite(loss.detach())):
+            raise TrainingDiverged(
+                f"{self.name} training diverged: the loss is {float(loss.detach()):g} at epoch "
+                f"{self.current_epoch + 1}, batch {batch_idx + 1}; stopped there, no checkpoint "
+                "of this epoch was written (try a lower learning rate or weight decay)"
+            )
         acc = (logits.argmax(dim=1) == y).float().mean()
         n = int(y.shape[0])
         self.log("train/loss", loss, prog_bar=True, batch_size=n)

@@ -11,17 +11,16 @@ network sees the clean view.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from torch import Tensor, nn
+from torch import Tensor
 
-from randquant.methods.base import HParams, Views
+from randquant.methods.base import Views
 from randquant.methods.losses import byol_loss
 from randquant.methods.momentum import MomentumMethod
 
 if TYPE_CHECKING:
-    from randquant.augment import ViewAugmentation
+    pass
 
 #: Default optimiser.
 OPTIMIZER = "lars"
@@ -45,19 +44,8 @@ class BYOL(MomentumMethod):
     default_weight_decay: ClassVar[float] = WEIGHT_DECAY
     base_momentum: ClassVar[float] = MOMENTUM
 
-    def __init__(
-        self,
-        encoder: nn.Module | Mapping[str, Any],
-        views: ViewAugmentation | Mapping[str, Any],
-        num_classes: int,
-        hparams: HParams | Mapping[str, Any],
-        *,
-        hidden_dim: int = MLP_HIDDEN_DIM,
-        proj_dim: int = PROJ_OUT_DIM,
-    ) -> None:
-        super().__init__(
-            encoder, views, num_classes, hparams, hidden_dim=hidden_dim, proj_dim=proj_dim
-        )
+    def build(self, *, hidden_dim: int = MLP_HIDDEN_DIM, proj_dim: int = PROJ_OUT_DIM) -> None:
+        self.build_momentum(hidden_dim=hidden_dim, proj_dim=proj_dim)
 
     def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
         h2, (p1, p2), (z1, z2) = self.branches(views)

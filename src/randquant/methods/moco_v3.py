@@ -13,17 +13,16 @@ DDP ranks as negatives. e-Mix: the online network sees the mixed first view (sof
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from torch import Tensor, nn
+from torch import Tensor
 
-from randquant.methods.base import HParams, Views, check_temperature
+from randquant.methods.base import Views, check_temperature
 from randquant.methods.losses import moco_v3_loss
 from randquant.methods.momentum import MomentumMethod
 
 if TYPE_CHECKING:
-    from randquant.augment import ViewAugmentation
+    pass
 
 #: Default optimiser.
 OPTIMIZER = "lars"
@@ -49,28 +48,17 @@ class MoCoV3(MomentumMethod):
     default_weight_decay: ClassVar[float] = WEIGHT_DECAY
     base_momentum: ClassVar[float] = MOMENTUM
 
-    def __init__(
+    def build(
         self,
-        encoder: nn.Module | Mapping[str, Any],
-        views: ViewAugmentation | Mapping[str, Any],
-        num_classes: int,
-        hparams: HParams | Mapping[str, Any],
         *,
         temperature: float = TEMPERATURE,
         hidden_dim: int = MLP_HIDDEN_DIM,
         proj_dim: int = PROJ_OUT_DIM,
     ) -> None:
-        super().__init__(
-            encoder,
-            views,
-            num_classes,
-            hparams,
-            hidden_dim=hidden_dim,
-            proj_dim=proj_dim,
-            projector_last_bn=True,
-            bias=False,
-        )
         self.temperature = check_temperature(temperature)
+        self.build_momentum(
+            hidden_dim=hidden_dim, proj_dim=proj_dim, projector_last_bn=True, bias=False
+        )
 
     def ssl_loss(self, views: Views) -> tuple[Tensor, Tensor]:
         h2, (q1, q2), (k1, k2) = self.branches(views)

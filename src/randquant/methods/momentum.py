@@ -9,26 +9,25 @@ After every optimizer step the target is updated as ``t = m * t + (1 - m) * onli
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from randquant.methods.base import HParams, SSLMethod, Views
+from randquant.methods.base import SSLMethod, Views
 from randquant.methods.optim import cosine_momentum
 from randquant.models.heads import prediction_head, projection_head
 
 if TYPE_CHECKING:
-    from randquant.augment import ViewAugmentation
+    pass
 
 
 class MomentumMethod(SSLMethod):
     """An :class:`SSLMethod` with a projector, a predictor, and a momentum copy of ``encoder``
     and ``projector``.
 
-    Args:
-        encoder, views, num_classes, hparams: as for :class:`SSLMethod`.
+    A subclass's ``build`` calls :meth:`build_momentum` with:
+
         hidden_dim: hidden width of projector and predictor.
         proj_dim: projection size.
         projector_last_bn: end the projector with a BN without affine (MoCo v3).
@@ -38,19 +37,15 @@ class MomentumMethod(SSLMethod):
     #: Momentum at step 0 (set by each method).
     base_momentum: ClassVar[float] = 0.99
 
-    def __init__(
+    def build_momentum(
         self,
-        encoder: nn.Module | Mapping[str, Any],
-        views: ViewAugmentation | Mapping[str, Any],
-        num_classes: int,
-        hparams: HParams | Mapping[str, Any],
         *,
         hidden_dim: int,
         proj_dim: int,
         projector_last_bn: bool = False,
         bias: bool = True,
     ) -> None:
-        super().__init__(encoder, views, num_classes, hparams)
+        """Add the projector, the predictor and the momentum copies (called by ``build``)."""
         self.projector = projection_head(
             self.feature_dim,
             hidden_dim=hidden_dim,

@@ -15,19 +15,18 @@ Defaults: AdamW, lr 1e-3 x batch / 256, weight decay 0.05, 15 % of tokens shuffl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from randquant.methods.base import HParams, SSLMethod, Views, as_encoder, as_views
+from randquant.methods.base import SSLMethod, Views
 from randquant.models.transformer import TransformerEncoder
 
 if TYPE_CHECKING:
-    from randquant.augment import ViewAugmentation
+    pass
 
 #: Default optimiser, learning rate per 256 samples, weight decay.
 OPTIMIZER = "adamw"
@@ -101,28 +100,18 @@ class ShED(SSLMethod):
     base_lr: ClassVar[float] = BASE_LR
     default_weight_decay: ClassVar[float] = WEIGHT_DECAY
 
-    def __init__(
-        self,
-        encoder: nn.Module | Mapping[str, Any],
-        views: ViewAugmentation | Mapping[str, Any],
-        num_classes: int,
-        hparams: HParams | Mapping[str, Any],
-        *,
-        shuffle_fraction: float = SHUFFLE_FRACTION,
-    ) -> None:
-        encoder, views = as_encoder(encoder), as_views(views)
-        if not isinstance(encoder, TransformerEncoder):
+    def build(self, *, shuffle_fraction: float = SHUFFLE_FRACTION) -> None:
+        if not isinstance(self.encoder, TransformerEncoder):
             raise ValueError(
                 "method 'shed' needs the transformer encoder (--encoder transformer), "
-                f"got {type(encoder).__name__}"
+                f"got {type(self.encoder).__name__}"
             )
         if not 0.0 < shuffle_fraction <= 1.0:
             raise ValueError(f"shuffle_fraction must lie in (0, 1], got {shuffle_fraction!r}")
-        if views.mixup is not None:
+        if self.view_aug.mixup is not None:
             raise ValueError("method 'shed' does not combine with mixup; drop it from the spec")
-        super().__init__(encoder, views, num_classes, hparams)
         self.shuffle_fraction = shuffle_fraction
-        dim = encoder.out_dim
+        dim = self.encoder.out_dim
         self.detector = nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.Linear(dim, 1))
 
     @property

@@ -10,17 +10,16 @@ target (``lam`` on the sample, ``1 - lam`` on its mixing partner), i-Mix's N-pai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from torch import Tensor, nn
+from torch import Tensor
 
-from randquant.methods.base import HParams, SSLMethod, Views, check_temperature
+from randquant.methods.base import SSLMethod, Views, check_temperature
 from randquant.methods.losses import info_nce, nt_xent
 from randquant.models.heads import projection_head
 
 if TYPE_CHECKING:
-    from randquant.augment import ViewAugmentation
+    pass
 
 #: Default optimiser.
 OPTIMIZER = "lars"
@@ -43,18 +42,13 @@ class SimCLR(SSLMethod):
     base_lr: ClassVar[float] = BASE_LR
     default_weight_decay: ClassVar[float] = WEIGHT_DECAY
 
-    def __init__(
+    def build(
         self,
-        encoder: nn.Module | Mapping[str, Any],
-        views: ViewAugmentation | Mapping[str, Any],
-        num_classes: int,
-        hparams: HParams | Mapping[str, Any],
         *,
         temperature: float = TEMPERATURE,
         hidden_dim: int = PROJ_HIDDEN_DIM,
         proj_dim: int = PROJ_OUT_DIM,
     ) -> None:
-        super().__init__(encoder, views, num_classes, hparams)
         self.temperature = check_temperature(temperature)
         self.projector = projection_head(self.feature_dim, hidden_dim=hidden_dim, out_dim=proj_dim)
 
