@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from randquant.data.base import Dataset
 
 PROFILES: tuple[str, ...] = ("quick", "full")
+#: The fields passed on to :func:`randquant.data.load_user_data` as they are.
+_USER_DATA_OPTIONS = (
+    "layout",
+    "test_fraction",
+    "image_size",
+    "label_column",
+    "num_points",
+    "duration",
+    "skip_bad",
+)
 
 
 @dataclass(frozen=True)
@@ -85,15 +95,5 @@ class DataOptions:
 
             return standardize(load_dataset(self.dataset, profile=self.profile or "quick"))
         assert self.data is not None
-        return standardize(
-            load_user_data(
-                self.data,
-                layout=self.layout,
-                test_fraction=self.test_fraction,
-                image_size=self.image_size,
-                label_column=self.label_column,
-                num_points=self.num_points,
-                duration=self.duration,
-                skip_bad=self.skip_bad,
-            )
-        )
+        options = {name: getattr(self, name) for name in _USER_DATA_OPTIONS}
+        return standardize(load_user_data(self.data, **options))
