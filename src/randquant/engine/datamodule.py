@@ -2,8 +2,8 @@
 
 It serves ``(x, y, idx)`` batches of the train split (a disjoint, deterministic shard per DDP
 rank; see :mod:`randquant.engine.data`), or ``(view1, view2, y, idx)`` when ``views`` are given
-(views made per sample inside the DataLoader workers). Validation, test and predict loaders
-serve the test split in order. Use it with :func:`randquant.engine.pretrain` (which builds one
+(views made per sample inside the DataLoader workers). The test and predict loaders serve the
+test split in order (no validation loader: SSL pretraining has no validation step). Use it with :func:`randquant.engine.pretrain` (which builds one
 itself) or with your own LightningModule:
 
     >>> dm = RQDataModule("basic_motions", batch_size=32)  # doctest: +SKIP
@@ -117,9 +117,6 @@ class RQDataModule(pl.LightningDataModule):
             shuffle=False,
             num_workers=self.num_workers,
         )
-
-    def val_dataloader(self) -> DataLoader[Any]:
-        return self._in_order()
 
     def test_dataloader(self) -> DataLoader[Any]:
         return self._in_order()
