@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -208,31 +208,49 @@ def test_crash_while_writing_keeps_the_old_entry(
     assert not list(cache.glob("*.tmp"))
 
 
-def _build_in_child(cache: str, log: str) -> None:
-    # runs in a forked process: the monkeypatched registry comes along with the fork
+def _build_in_child(cache: str, log: str, first: bool, building: Any, arrived: Any) -> None:
+    """Runs in a forked process (the monkeypatched registry comes along with the fork).
+
+    The ``first`` process stops inside its build until the other has passed its cache check and
+    reached the build lock, so the second always arrives while the first is mid-build.
+    """
     import randquant.data.registry as reg
+    from randquant.data.cache import DatasetCache
 
     src = reg._sources()["toy"]
-    original = src.load
+    original_load, original_lock = src.load, DatasetCache.build_lock
 
     def logged(items: Sequence[Any], advance: Advance) -> torch.Tensor:
         with open(log, "a") as f:
             f.write("load\n")
-        time.sleep(0.3)  # keep the build open long enough for the other process to arrive
-        return original(items, advance)
+        if first:
+            building.set()
+            assert arrived.wait(60), "the second process never reached the build lock"
+        return original_load(items, advance)
+
+    @contextmanager
+    def announced(self: DatasetCache, key: str) -> Iterator[None]:
+        arrived.set()
+        with original_lock(self, key):
+            yield
 
     src.load = logged  # type: ignore[method-assign]
+    if not first:
+        DatasetCache.build_lock = announced  # type: ignore[method-assign]
     reg.load_dataset("toy", cache_dir=Path(cache), progress=False)
 
 
 def test_two_processes_build_once(toy: Toy, tmp_path: Path) -> None:
     ctx = mp.get_context("fork")
-    log = tmp_path / "loads.log"
+    log, cache = tmp_path / "loads.log", str(tmp_path / "c")
+    building, arrived = ctx.Event(), ctx.Event()
     procs = [
-        ctx.Process(target=_build_in_child, args=(str(tmp_path / "c"), str(log))) for _ in range(2)
+        ctx.Process(target=_build_in_child, args=(cache, str(log), first, building, arrived))
+        for first in (True, False)
     ]
-    for p in procs:
-        p.start()
+    procs[0].start()
+    assert building.wait(60), "the first process never started its build"
+    procs[1].start()  # arrives while the first holds the lock mid-build
     for p in procs:
         p.join(60)
     assert [p.exitcode for p in procs] == [0, 0]

@@ -1,6 +1,7 @@
 """`randquant pretrain` in a real subprocess, SIGKILLed mid-epoch once its first checkpoint
-exists, then resumed with ``--resume``: the per-epoch losses, the final encoder and its features
-match an uninterrupted run (so any probe of them does too), ``randquant probe`` writes a valid
+exists (the child kills itself at a chosen batch of the second epoch: no timing), then resumed
+with ``--resume``: the per-epoch losses, the final encoder and its features match an
+uninterrupted run (so any probe of them does too), ``randquant probe`` writes a valid
 result for it, and no temporary or corrupt file is left behind.
 
 Both runs are subprocesses with ``OMP_NUM_THREADS=1``: a run inside pytest with
@@ -14,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,9 +27,10 @@ from randquant.cli import app
 from randquant.engine.encoder_file import load_encoder
 from randquant.evaluate import extract_features
 
-# enough epochs and batches that an idle machine cannot finish the run between the first
-# checkpoint and the kill (3 epochs of 6 batches once did)
-EPOCHS = 6
+EPOCHS = 3
+#: the child SIGKILLs itself before this (epoch, batch): epoch 0's checkpoint is on disk, epoch 1
+#: is part done
+KILL_AT = (1, 3)
 ARGS = ["--epochs", str(EPOCHS), "--batch-size", "16", "--width", "8", "--encoder", "cnn1d"]
 ARGS += ["--augment", "rq:bins=8", "--method", "simclr", "--device", "cpu", "--quiet"]
 
@@ -56,8 +57,29 @@ def _reap() -> Iterator[None]:
             proc.communicate()
 
 
-def _pretrain(data: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
+# Run in the child before the CLI: every Trainer it builds gets a callback that SIGKILLs the
+# process at the start of batch KILL_AT (a kill at a chosen point, not after a sleep).
+_KILLER = """
+import os, signal, sys
+import lightning.pytorch as pl
+EPOCH, BATCH = {kill_at}
+class _Kill(pl.Callback):
+    def on_train_batch_start(self, trainer, module, batch, idx):
+        if (trainer.current_epoch, idx) == (EPOCH, BATCH):
+            os.kill(os.getpid(), signal.SIGKILL)
+_init = pl.Trainer.__init__
+def _with_kill(self, *a, callbacks=None, **kw):
+    _init(self, *a, callbacks=[*(callbacks or []), _Kill()], **kw)
+pl.Trainer.__init__ = _with_kill
+"""
+
+
+def _pretrain(
+    data: Path, out: Path, *extra: str, kill_at: tuple[int, int] | None = None
+) -> subprocess.Popen[str]:
     code = "import sys; from randquant.cli import main; sys.argv[0] = 'randquant'; main()"
+    if kill_at is not None:
+        code = _KILLER.format(kill_at=kill_at) + code
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-c", code, "pretrain", "--data", str(data), "--output", str(out)]
     proc = subprocess.Popen(
@@ -95,26 +117,17 @@ def _losses(ckpt: Path) -> list[float]:
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     data = _npz(tmp_path)
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    proc = _pretrain(data, killed / "enc.pt")
+    proc = _pretrain(data, killed / "enc.pt", kill_at=KILL_AT)
     uninterrupted = _pretrain(data, straight / "enc.pt")  # the same run, on the other core
-    try:
-        ckpt = killed / "enc.pt.ckpt" / "last.ckpt"
-        deadline = time.monotonic() + 90
-        while not ckpt.exists():  # the first epoch ends, its checkpoint is renamed into place
-            assert proc.poll() is None, proc.communicate()[0][-3000:]
-            assert time.monotonic() < deadline, "no checkpoint after 90 s"
-            time.sleep(0.01)
-        time.sleep(0.05)  # into the next epoch
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    output = proc.communicate(timeout=120)[0]
+    assert proc.returncode == -signal.SIGKILL, output[-3000:]  # it died where it was told
     assert not (killed / "enc.pt").exists()  # killed before the end
-    done = len(_losses(ckpt))  # a complete, readable checkpoint
-    assert 1 <= done < EPOCHS
+    ckpt = killed / "enc.pt.ckpt" / "last.ckpt"
+    assert len(_losses(ckpt)) == KILL_AT[0]  # a complete, readable checkpoint of epoch 0
     _finish(uninterrupted)
 
-    _finish(_pretrain(data, killed / "enc.pt", "--resume"))
+    # the resumed run starts at epoch 1: were it to train epoch 0 again, it would die here
+    _finish(_pretrain(data, killed / "enc.pt", "--resume", kill_at=(0, 0)))
     # the resumed run went on from the checkpoint: same per-epoch losses as the straight run
     assert _losses(ckpt) == _losses(straight / "enc.pt.ckpt" / "last.ckpt")
     enc_a, meta_a = load_encoder(straight / "enc.pt")
@@ -135,6 +148,8 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> 
         entry = probe[name]
         assert isinstance(entry, dict) and 0.0 <= entry["accuracy"] <= 1.0
     assert isinstance(probe["linear"], dict) and probe["linear"]["accuracy"] > 0.6  # 3 easy blobs
-    # nothing temporary or partial is left anywhere
-    left = sorted(str(p.relative_to(killed)) for p in killed.rglob("*"))
+    # nothing temporary or partial is left anywhere (the logger's metrics folder aside)
+    every = [p.relative_to(killed) for p in killed.rglob("*")]
+    assert not [p for p in every if p.name.endswith(".tmp")], every
+    left = sorted(str(p) for p in every if "logs" not in p.parts)
     assert left == ["enc.pt", "enc.pt.ckpt", "enc.pt.ckpt/last.ckpt", "probe.json"], left
