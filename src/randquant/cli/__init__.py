@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from randquant.cli.errors import CliErrors
+
 app = typer.Typer(
     name="randquant",
     help="Randomized Quantization: a modality-agnostic augmentation for self-supervised learning."
     "\n\nExample: randquant show --output rq_bins.png --bins 2,4,8,16",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=CliErrors,  # Ctrl-C, divergence, OS errors: one line and an exit code (cli/errors.py)
 )
 
 # Each area registers its commands here, one line each.

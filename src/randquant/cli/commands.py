@@ -217,7 +217,6 @@ class ProbeCommand:
             raise ValueError(f"k must be >= 1, got {self.k}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
+        check_seed(self.seed)  # [0, 2**63 - 1], the bound in the message
         _check_threads(self.threads)
         _check_device(self.device)

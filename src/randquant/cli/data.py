@@ -103,6 +103,8 @@ def prepare_command(
         except MissingSourceError as err:
             console.print(f"[red]error:[/] {err}")
             raise typer.Exit(code=1) from err
+        except ValueError as err:  # an empty or damaged source file
+            raise typer.BadParameter(str(err), param_hint="NAME") from err
         seconds = time.perf_counter() - start
         console.print(
             f"[bold]{n}[/] ({profile}): {len(ds.train)} train / {len(ds.test)} test, "

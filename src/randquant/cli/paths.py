@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import typer
@@ -15,6 +17,26 @@ def _blocking_ancestor(path: Path) -> Path | None:
     return None
 
 
+def _check_writable(path: Path, option: str) -> None:
+    """Write and remove a small probe file in ``path``'s nearest existing folder, so that a
+    read-only folder or a full disk is found before any work (not after hours of it)."""
+    folder = next((p for p in (path, *path.parents) if p.is_dir()), None)
+    if folder is None:
+        return
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".randquant-probe-", dir=folder)
+        try:
+            os.write(fd, b"\0" * 4096)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as err:
+        raise typer.BadParameter(
+            f"cannot write in {folder} ({err.strerror or err})", param_hint=option
+        ) from None
+
+
 def check_output_file(path: Path, option: str) -> None:
     """``BadParameter`` naming ``option`` unless a file can be written at ``path``."""
     if path.is_dir():
@@ -24,6 +46,7 @@ def check_output_file(path: Path, option: str) -> None:
         raise typer.BadParameter(
             f"cannot write {path}: {blocker} is a file, not a folder", param_hint=option
         )
+    _check_writable(path.parent, option)
 
 
 def check_output_dir(path: Path, option: str) -> None:
@@ -35,3 +58,4 @@ def check_output_dir(path: Path, option: str) -> None:
         raise typer.BadParameter(
             f"cannot create {path}: {blocker} is a file, not a folder", param_hint=option
         )
+    _check_writable(path, option)

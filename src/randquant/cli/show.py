@@ -22,6 +22,22 @@ def _bin_counts(bins: str) -> tuple[int, ...]:
     return counts
 
 
+def _check_output(output: Path, seed: int) -> None:
+    """Before any work: ``--output`` can be written in its suffix's format; ``--seed`` fits."""
+    from randquant.engine.config import check_seed
+    from randquant.viz.image_file import image_format
+
+    check_output_file(output, "--output")
+    try:
+        image_format(output)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--output") from None
+    try:
+        check_seed(seed)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--seed") from None
+
+
 def _show_photo(image: Path | None, output: Path, bins: str, seed: int) -> None:
     from randquant.viz.rq_grid import load_image, sample_photo, save_rq_grid
 
@@ -70,7 +86,9 @@ def show(
         None, help="An image file; default: a real photo shipped in scikit-learn."
     ),
     output: Path | None = typer.Option(
-        None, help="Where to write the PNG (default: rq_bins.png, or gallery_DATASET.png)."
+        None,
+        help="Where to write the picture, in its suffix's format: .png, .jpg, ... "
+        "(default: rq_bins.png, or gallery_DATASET.png).",
     ),
     bins: str | None = typer.Option(
         None, help="Bin counts, comma-separated (default: 2,4,8,16); photo mode only."
@@ -88,7 +106,8 @@ def show(
     n: int = typer.Option(6, "--n", help="Samples in the gallery."),
     profile: str = typer.Option("quick", help="Dataset profile: quick or full."),
 ) -> None:
-    """Write a PNG: an image at several RQ bin counts, or a gallery of a dataset's views.
+    """Write a picture (PNG, JPEG, ... from the suffix of --output): an image at several RQ
+    bin counts, or a gallery of a dataset's views.
 
     Examples:
 
@@ -102,7 +121,7 @@ def show(
             if given:
                 raise typer.BadParameter("applies to --dataset only", param_hint=option)
         output = output or Path("rq_bins.png")
-        check_output_file(output, "--output")
+        _check_output(output, seed)
         _show_photo(image, output, bins or "2,4,8,16", seed)
     else:
         if image is not None or bins is not None:
@@ -111,6 +130,6 @@ def show(
                 param_hint="--image" if image is not None else "--bins",
             )
         output = output or Path(f"gallery_{dataset}.png")
-        check_output_file(output, "--output")
+        _check_output(output, seed)
         _show_dataset(dataset, augment, rq_on, n, profile, seed, output)
     typer.echo(f"wrote {output}")

@@ -123,8 +123,10 @@ def _load(
 def _settings(**kwargs: Any) -> Any:
     """Build :class:`CompareSettings`; its ``ValueError`` becomes a message naming the option."""
     from randquant.engine.compare import CompareSettings
+    from randquant.engine.config import PretrainConfig
 
-    try:
+    try:  # lr and weight decay follow the engine's rules (finite, in range)
+        PretrainConfig(lr=kwargs.get("lr"), weight_decay=kwargs.get("weight_decay"))
         return CompareSettings(**kwargs)
     except ValueError as err:
         option = "--" + str(err).split(" ", 1)[0].replace("_", "-")
@@ -191,6 +193,9 @@ def _seeds(text: str) -> list[int]:
         raise _bad("--seeds", f"comma-separated integers like 0,1,2, got {text!r}") from err
     _check(bool(seeds), "--seeds", "give at least one seed")
     _check(all(s >= 0 for s in seeds), "--seeds", f"seeds must be >= 0, got {text!r}")
+    from randquant.engine.config import MAX_SEED
+
+    _check(all(s <= MAX_SEED for s in seeds), "--seeds", f"must be <= 2**63 - 1, got {text!r}")
     _check(len(set(seeds)) == len(seeds), "--seeds", f"seeds repeat in {text!r}")
     return seeds
 
@@ -254,7 +259,7 @@ def pretrain_cmd(
     from randquant.models.registry import resolve_encoder_name
 
     _check_common(method, encoder, width, batch_size)
-    _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
+    _check(0 <= seed < 2**63, "--seed", f"must lie in [0, 2**63 - 1], got {seed}")
     _set_threads(threads)
     settings = _settings(method=method, epochs=epochs, encoder=encoder, width=width,
                          batch_size=batch_size, rq_on=rq_on, lr=lr, weight_decay=weight_decay,
@@ -329,7 +334,7 @@ def probe_cmd(
     _check(k >= 1, "--k", f"must be >= 1, got {k}")
     _check(temperature > 0, "--temperature", f"must be > 0, got {temperature}")
     _set_threads(threads)
-    _check(seed >= 0, "--seed", f"must be >= 0, got {seed}")
+    _check(0 <= seed < 2**63, "--seed", f"must lie in [0, 2**63 - 1], got {seed}")
     if output is not None:
         check_output_file(output, "--output")
     try:

@@ -25,7 +25,7 @@ import torch
 
 from randquant.data.base import Dataset, Layout, SplitData
 from randquant.data.cache import DatasetCache, hash_files, stat_fingerprint
-from randquant.data.sources import Advance, MissingSourceError, Source
+from randquant.data.sources import Advance, MissingSourceError, Source, install_hint
 from randquant.data.splits import stratified_split, stratified_subset
 
 PROFILES = ("quick", "full")
@@ -238,7 +238,16 @@ def load_dataset(
         if not rebuild and cache.manifest(key) != seen and (hit := cached()) is not None:
             return hit
         start = time.perf_counter()
-        ds = build_dataset(src, profile=profile, limit=limit, progress=progress)
+        try:
+            ds = build_dataset(src, profile=profile, limit=limit, progress=progress)
+        except MissingSourceError:
+            raise
+        except Exception as err:  # an empty, cut or foreign source file: name it, not a traceback
+            fix = install_hint(apt=src.apt, pip=src.pip)
+            raise ValueError(
+                f"dataset {name!r}: its source files ({', '.join(map(str, files))}) cannot be "
+                f"read ({type(err).__name__}: {err}); reinstall them: {fix}"
+            ) from err
         seconds = time.perf_counter() - start
         stamp = {
             "version": src.version,

@@ -37,8 +37,12 @@ def install_hint(*, apt: Sequence[str] = (), pip: Sequence[str] = ()) -> str:
     return " and ".join(parts) if parts else "(no install command known)"
 
 
-class MissingSourceError(RuntimeError):
-    """A dataset's source package (file, module or program) is not installed."""
+class MissingSourceError(ValueError):
+    """A dataset's source package (file, module or program) is not installed.
+
+    A ``ValueError``: the dataset named cannot be used on this machine, so every command that
+    takes ``--dataset`` reports it as a bad value of that option, with the install command.
+    """
 
     def __init__(self, dataset: str, missing: str, *, apt: Sequence[str], pip: Sequence[str]):
         self.dataset = dataset

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import signal
+import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -141,8 +143,6 @@ def _quiet_lightning() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
-            # RQDataModule offers a val loader; the SSL methods have no validation step
-            warnings.filterwarnings("ignore", message=r".*val_dataloader.*validation_step.*")
             # the run folder holds last.ckpt and logs/ by design (resume)
             warnings.filterwarnings("ignore", message=r"Checkpoint directory .* not empty")
             yield
@@ -151,7 +151,19 @@ def _quiet_lightning() -> Iterator[None]:
             logging.getLogger(name).setLevel(level)
 
 
-def _resume_path(cfg: PretrainConfig, trainer: pl.Trainer, run: dict[str, Any]) -> Path | None:
+class _CtrlC(Callback):
+    """Remembers a Ctrl-C, which Lightning turns into ``sys.exit(1)``."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: Any, exception: BaseException) -> None:
+        self.seen = self.seen or isinstance(exception, KeyboardInterrupt)
+
+
+def _resume_path(
+    cfg: PretrainConfig, trainer: pl.Trainer, run: dict[str, Any], settings: Any = None
+) -> Path | None:
     if cfg.checkpoint_dir is None:
         return None
     if trainer.is_global_zero:
@@ -163,7 +175,7 @@ def _resume_path(cfg: PretrainConfig, trainer: pl.Trainer, run: dict[str, Any]) 
     if not path.exists():
         log.warning("resume: no checkpoint at %s; starting a fresh run", path)
         return None
-    check_checkpoint(path, run=run)
+    check_checkpoint(path, run=run, settings=settings)
     log.warning("resuming from %s", path)
     return path
 
@@ -205,9 +217,12 @@ def pretrain(
     )
     method.augment_on_device = not cfg.augment_in_workers
     with _quiet_lightning():
-        trainer = _build_trainer(cfg, callbacks, logger)
-        ckpt = _resume_path(cfg, trainer, {"method": method.name, "seed": cfg.seed})
+        watcher = _CtrlC()
+        trainer = _build_trainer(cfg, [*callbacks, watcher], logger)
+        run = {"method": method.name, "seed": cfg.seed}
+        ckpt = _resume_path(cfg, trainer, run, dict(method.hparams))
         start = time.perf_counter()
+        sigint = signal.getsignal(signal.SIGINT)
         try:
             trainer.fit(
                 method,
@@ -221,6 +236,10 @@ def pretrain(
                 ckpt_path=ckpt,
                 weights_only=True,  # a checkpoint never unpickles arbitrary objects
             )
+        except SystemExit:
+            if watcher.seen:  # Lightning's sys.exit(1) after a Ctrl-C: say what it was
+                raise KeyboardInterrupt("pretraining stopped by Ctrl-C") from None
+            raise
         except (RuntimeError, torch.distributed.DistError) as err:
             if trainer.world_size > 1:
                 raise RuntimeError(
@@ -230,6 +249,9 @@ def pretrain(
                     f"{cfg.ddp_timeout_s:g}s"
                 ) from err
             raise
+        finally:
+            if sigint is not None and threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, sigint)  # Lightning leaves Ctrl-C ignored
     # the earlier attempts of a resumed run count too (up to their last checkpoint)
     seconds = method.train_seconds_before + (time.perf_counter() - start)
     losses = tuple(method.epoch_losses)

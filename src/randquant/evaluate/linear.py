@@ -83,7 +83,9 @@ def linear_probe(
     else:
         smallest = int(np.bincount(y)[np.unique(y)].min()) if len(y) else 0
         if smallest >= 2:
-            folds = StratifiedKFold(min(CV_FOLDS, smallest), shuffle=True, random_state=seed)
+            folds = StratifiedKFold(
+                min(CV_FOLDS, smallest), shuffle=True, random_state=_sklearn_seed(seed)
+            )
     unconverged = 0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -111,3 +113,10 @@ def linear_probe(
         raise ValueError("the linear probe needs at least one training row")
     pred = torch.from_numpy(model.predict(test_feats.double().numpy())).long()
     return score(pred, test_y.long(), detail)
+
+
+def _sklearn_seed(seed: int) -> int:
+    """``seed`` itself below 2**32 (scikit-learn's limit), else a 32-bit seed derived from it."""
+    import numpy as np
+
+    return seed if 0 <= seed < 2**32 else int(np.random.SeedSequence(seed).generate_state(1)[0])

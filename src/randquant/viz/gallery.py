@@ -19,6 +19,7 @@ from torch import Tensor
 
 from randquant.io import write_bytes_atomic
 from randquant.viz.gallery_data import GalleryViews, gallery_views
+from randquant.viz.image_file import encode_as
 
 __all__ = ["GalleryViews", "draw_gallery", "gallery_views", "save_gallery"]
 
@@ -178,12 +179,12 @@ def draw_gallery(g: GalleryViews) -> Any:
 
 
 def save_gallery(g: GalleryViews, output: Path, *, dpi: int = 100) -> Path:
-    """Draw ``g`` and write it to ``output`` as a PNG, atomically."""
+    """Draw ``g`` and write it to ``output`` atomically, in the format its suffix names."""
     import matplotlib.pyplot as plt
 
     fig = draw_gallery(g)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
-    write_bytes_atomic(output, buf.getvalue())
+    write_bytes_atomic(output, encode_as(buf.getvalue(), output))  # the suffix's format
     return output

@@ -10,6 +10,7 @@ import torch
 
 from randquant.io import write_bytes_atomic
 from randquant.ops import randomized_quantization
+from randquant.viz.image_file import encode_as
 
 
 def sample_photo() -> np.ndarray:  # type: ignore[type-arg]
@@ -60,7 +61,8 @@ def save_rq_grid(
     seed: int = 0,
     title: str | None = None,
 ) -> Path:
-    """Write a PNG: the original beside RQ at each bin count."""
+    """Write a picture (format from the suffix: PNG, JPEG, ...): the original beside RQ at
+    each bin count."""
     import io
 
     import matplotlib
@@ -82,5 +84,5 @@ def save_rq_grid(
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    write_bytes_atomic(output, buf.getvalue())
+    write_bytes_atomic(output, encode_as(buf.getvalue(), output))  # the suffix's format
     return output
