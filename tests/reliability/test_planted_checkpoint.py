@@ -80,3 +80,15 @@ def test_planted_checkpoint_does_not_run_through_pretrain_resume(npz: Path, tmp_
     assert result.exit_code == 2, result.output
     assert "last.ckpt" in result.output
     assert not (tmp_path / "e.pt").exists()
+
+
+def test_a_planted_object_npy_does_not_run(tmp_path: Path) -> None:
+    """The one object-array file randquant reads (seglearn's watch data) goes through an
+    unpickler that builds numpy arrays only."""
+    from randquant.data.cifar import read_npy_pickle
+
+    marker, path = tmp_path / "PWNED", tmp_path / "watch_dataset.npy"
+    np.save(path, np.array({"X": [], "x": _Payload(marker)}, dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match=r"watch_dataset\.npy"):
+        read_npy_pickle(path)
+    assert not marker.exists(), "the planted pickle ran"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
@@ -38,11 +38,33 @@ class _ArrayUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def load_array_pickle(f: BinaryIO) -> Any:
+    """Unpickle ``f`` allowing only numpy arrays, dtypes and plain containers: a pickle that
+    names any other object (code to run) raises ``pickle.UnpicklingError``."""
+    return _ArrayUnpickler(f, encoding="bytes").load()
+
+
+def read_npy_pickle(path: Path) -> Any:
+    """The object of an object-dtype ``.npy`` file, read with :func:`load_array_pickle`
+    instead of ``np.load(allow_pickle=True)``; ``ValueError`` names a bad file."""
+    try:
+        with path.open("rb") as f:
+            npy: Any = np.lib.format  # untyped in numpy's stubs
+            version = npy.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"unknown .npy version {version}")
+            getattr(npy, f"read_array_header_{version[0]}_0")(f)
+            obj = load_array_pickle(f)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as err:
+        raise ValueError(f"cannot read {path}: {err}") from err
+    return obj.item() if isinstance(obj, np.ndarray) and obj.ndim == 0 else obj
+
+
 def read_pickle(path: Path) -> dict[str, Any]:
     """Load a CIFAR pickle as a dict with ``str`` keys; ``ValueError`` names a bad file."""
     try:
         with path.open("rb") as f:
-            obj = _ArrayUnpickler(f, encoding="bytes").load()
+            obj = load_array_pickle(f)
     except (
         OSError,
         EOFError,

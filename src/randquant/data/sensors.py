@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from randquant.data.cifar import read_npy_pickle
 from randquant.data.sources import ArraySource, Source, SourceIndex
 from randquant.data.ts_format import read_ts
 
@@ -69,7 +70,7 @@ class Watch(ArraySource):
 
     def arrays(self) -> tuple[np.ndarray, SourceIndex]:
         (path,) = self.source_files()
-        data = np.load(path, allow_pickle=True).item()  # the package's own file, as load_watch does
+        data = read_npy_pickle(path)  # arrays and plain containers only: no code can run
         windows, labels, groups = [], [], []
         for rec, (series, y) in enumerate(zip(data["X"], data["y"], strict=True)):
             series = np.asarray(series, dtype=np.float32).T  # (6, T)
