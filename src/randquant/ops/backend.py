@@ -45,7 +45,7 @@ def use_numba(x: torch.Tensor, backend: str) -> bool:
     if backend in ("torch", "triton"):
         return False
     why = None
-    if torch.compiler.is_compiling() or torch.jit.is_tracing():
+    if torch.compiler.is_compiling() or torch._C._get_tracing_state() is not None:
         why = "torch.compile or torch.jit.trace is tracing (numba kernels cannot be traced)"
     elif x.device.type != "cpu":
         why = f"x is on {x.device}"

@@ -70,7 +70,8 @@ def exact_int(name: str, value: object) -> int:
 
 
 def exact_float(name: str, value: object) -> float:
-    """``value`` as a ``float`` when it is a real number (``0.5``, ``np.float32``, ``tensor(0.5)``)."""
+    """``value`` as a ``float`` when it is a real number (``0.5``, ``np.float32(0.5)``,
+    ``tensor(0.5)``)."""
     if isinstance(value, torch.Tensor) and value.numel() == 1 and value.ndim == 0:
         if value.dtype.is_complex or value.dtype == torch.bool:
             raise ValueError(f"{name} must be a real number, got {value!r}")
@@ -86,8 +87,8 @@ def _pick(name: str, value: object, choices: tuple[str, ...]) -> str:
     return value
 
 
-def _axis(name: str, value: object, none_ok: bool) -> int | None | str:
-    if value == "auto" and isinstance(value, str):
+def _axis(name: str, value: object, none_ok: bool) -> int | str | None:
+    if isinstance(value, str) and value == "auto":
         return "auto"
     if value is None and none_ok:
         return None
@@ -132,7 +133,7 @@ class RQOptions:
     same_on_batch: bool = False
     layout: Layout | None = None
     channel_dim: int | Literal["auto"] = field(default="auto")
-    batch_dim: int | None | Literal["auto"] = field(default="auto")
+    batch_dim: int | Literal["auto"] | None = field(default="auto")
     backend: Backend = "auto"
 
     def __post_init__(self) -> None:
