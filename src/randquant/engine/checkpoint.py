@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,13 @@ def check_checkpoint(
     """
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # any unpickling / zip error means the file is unusable
+    except pickle.UnpicklingError as err:  # weights_only refused an object: never load it
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read: it is not a pickle of tensors and plain "
+            "containers (one naming other objects could run code, so it is never loaded); "
+            "delete it to start fresh, or resume from another checkpoint_dir"
+        ) from err
+    except Exception as err:  # any other unpickling / zip error means the file is unusable
         first = (str(err).strip().splitlines() or [""])[0]
         raise CheckpointError(
             f"checkpoint {path} cannot be read ({type(err).__name__}: {first}); "
