@@ -40,6 +40,13 @@ class RandomizedQuantization(nn.Module):
         super().__init__()
         self.options = RQOptions.build(options, num_bins, **kwargs)
 
+    def __getattr__(self, name: str) -> Any:
+        # the options read as attributes (aug.num_bins, aug.p), as before RQOptions held them
+        options = self.__dict__.get("options")
+        if options is not None and name in RQOptions.__dataclass_fields__:
+            return getattr(options, name)
+        return super().__getattr__(name)
+
     def sample_params(
         self, x: torch.Tensor, generator: torch.Generator | None = None
     ) -> QuantizationParams:
