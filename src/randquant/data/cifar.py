@@ -34,7 +34,7 @@ _ALLOWED = {
 class _ArrayUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a CIFAR pickle")
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays")
         return super().find_class(module, name)
 
 
