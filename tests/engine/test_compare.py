@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from randquant.data import Dataset, SplitData
-from randquant.engine.compare import CompareSettings, TrainedRun, resolve_device, run_compare
+from randquant.device import resolve_device
+from randquant.engine.compare import CompareSettings, TrainedRun, run_compare
 from randquant.engine.results import RunRecord, load_runs, markdown_table, summarize
 
 torch.set_num_threads(1)
@@ -61,8 +62,19 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
     assert trainer.calls == [("none", 0), ("none", 1), ("rq", 0), ("rq", 1)]
     assert [r.augment for r in recs] == ["none", "none", "rq", "rq"]
     assert recs[0].linear_acc == 1.0 and recs[0].knn_acc > 0.5  # toy data separable as is
-    data = json.loads((tmp_path / "results.json").read_text())
+    index = json.loads((tmp_path / "results.json").read_text())
+    assert set(index) == {"runs", "references", "contrasts"}
+    data = index["runs"]
     assert len(data) == 4
+    # one reference row per seed; the raw toy input is separable, so the raw probe is perfect
+    assert [r["seed"] for r in index["references"]] == [0, 1]
+    assert index["references"][0]["raw_input"]["linear_acc"] == 1.0
+    assert set(index["references"][0]["untrained"]) == {"linear_acc", "knn_acc"}
+    # default contrast: rq against every other arm, on both metrics, paired over 2 seeds
+    pairs = [(c["a"], c["b"], c["metric"], c["n_seeds"]) for c in index["contrasts"]]
+    assert pairs == [("rq", "none", "linear_acc", 2), ("rq", "none", "knn_acc", 2)]
+    assert json.loads((tmp_path / "contrasts.json").read_text()) == {"pairs": [["rq", "none"]]}
+    assert len(data[0]["predictions"]["linear"]) == 12 and data[0]["probe"]["converged"] == 1.0
     required = {
         "augment",
         "method",
@@ -79,6 +91,8 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
     assert len(rows) == 4 and rows[2]["augment"] == "rq"
     md = (tmp_path / "results.md").read_text()
     assert "| none | simclr | auto:Flatten | 2 | 2 | **100.0 ± 0.0**" in md
+    # the reference rows and the contrast table come under the per-arm table
+    assert md.index("| augment |") < md.index("| raw input") < md.index("| rq − none |")
     assert len(list((tmp_path / "runs").glob("*.json"))) == 4
     assert not list(tmp_path.rglob("*.tmp"))
 
@@ -98,7 +112,8 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
             trainer=Counter(fail_at=3),
         )
     assert len(load_runs(tmp_path / "runs")) == 3
-    assert len(json.loads((tmp_path / "results.json").read_text())) == 3  # written after each run
+    index = json.loads((tmp_path / "results.json").read_text())
+    assert len(index["runs"]) == 3  # written after each run
     again = Counter()
     recs = run_compare(
         ds,
@@ -136,7 +151,7 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
         ({"augments": []}, "augments must name"),
         ({"seeds": []}, "seeds must hold"),
         ({"seeds": [0, 0]}, "must not repeat"),
-        ({"epochs": 0}, "epochs must be >= 1, got 0"),
+        ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
         ({"rq_on": "output"}, "rq_on must be"),
         ({"device": "tpu"}, "device must be one of"),
         ({"lr": -1.0}, "lr must be > 0"),

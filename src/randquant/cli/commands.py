@@ -124,7 +124,7 @@ class CompareCommand:
     """
 
     SKIPS: ClassVar[Skips] = {
-        "train": _SET_BY_THE_COMMAND | {"checkpoint_dir", "resume", "seed", "log_dir"}
+        "train": _SET_BY_THE_COMMAND | {"checkpoint_dir", "resume", "seed", "log_dir", "batch_size"}
     }
 
     source: DataOptions
@@ -136,6 +136,12 @@ class CompareCommand:
     """Comma-separated specs, e.g. none,noise,rq,crop+rq (a list in YAML)."""
     seeds: str | list[int] = "0,1,2"
     """Comma-separated seeds (a list in YAML)."""
+    batch_size: int | None = None
+    """Pretraining batch size (>= 2; default: the recipe's)."""
+    recipe: str = "auto"
+    """auto (by training-set size), paper (LARS, batch 256, 10 warm-up epochs) or small
+    (AdamW 1e-3, batch ~train/8, warm-up 10 % of the run); see docs/benchmarks.md. Options
+    set here (batch size, lr, weight decay, optimizer, warm-up) win over the recipe's."""
     contrast: list[str] = field(default_factory=list)
     """A contrast A:B to test (repeat the flag; default: rq against every other arm)."""
     keep_checkpoints: bool = False
@@ -164,6 +170,12 @@ class CompareCommand:
         if len(set(specs)) != len(specs):
             raise ValueError(f"augment specs repeat in {self.augment!r}")
         parse_seeds(self.seeds)
+        if self.batch_size is not None:
+            PretrainConfig(batch_size=self.batch_size)  # the rule's one home
+        from randquant.engine.recipe import RECIPES
+
+        if self.recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
         _check_threads(self.threads)
         _check_device(self.device)
         if self.workers is not None and self.workers < 1:

@@ -1,7 +1,9 @@
 """``randquant pretrain | probe | compare``: the SSL engine from the command line.
 
-Every option is checked before any work starts; a bad value stops with a message that names
-the option. Heavy imports (torch, Lightning) happen inside the commands.
+Each command's options are one config tree (:mod:`randquant.cli.commands`), parsed from flags
+and/or ``--config FILE.yaml`` by :func:`randquant.cli.config.parse`. Every option is checked
+before any work starts; a bad value stops with a message that names the option. Heavy imports
+(torch, Lightning) happen inside the commands.
 """
 
 from __future__ import annotations
@@ -10,58 +12,15 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from randquant.cli.device import check_device
+
 if TYPE_CHECKING:
     from randquant.data.base import Dataset
-
-# --- shared options --------------------------------------------------------------------------
-Data = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", help="A .npz file (x_train, y_train, x_test, y_test) or an image folder."
-    ),
-]
-DatasetName = Annotated[
-    str | None, typer.Option("--dataset", help="A named dataset of randquant.data.registry.")
-]
-Profile = Annotated[
-    str | None,
-    typer.Option("--profile", help="quick (CPU-sized subset, default) or full; --dataset only."),
-]
-LayoutOpt = Annotated[
-    str | None,
-    typer.Option("--layout", help="Override the layout of --data: points for (N, P, 3), tokens."),
-]
-TestFraction = Annotated[
-    float,
-    typer.Option("--test-fraction", help="Test share when an image folder has no test/ split."),
-]
-ImageSize = Annotated[
-    int | None, typer.Option("--image-size", help="Resize images of --data to this square size.")
-]
-Method = Annotated[str, typer.Option("--method", help="simclr, moco_v3 or byol.")]
-Epochs = Annotated[int, typer.Option("--epochs", help="Pretraining epochs per run.")]
-BatchSize = Annotated[int, typer.Option("--batch-size", help="Pretraining batch size (>= 2).")]
-Lr = Annotated[float | None, typer.Option("--lr", help="Learning rate (default: the method's).")]
-WeightDecay = Annotated[
-    float | None, typer.Option("--weight-decay", help="Weight decay (default: the method's).")
-]
-EncoderOpt = Annotated[
-    str, typer.Option("--encoder", help="auto, resnet, cnn1d, spec_cnn, pointnet or transformer.")
-]
-Width = Annotated[int, typer.Option("--width", help="Encoder feature size (multiple of 8).")]
-RqOn = Annotated[
-    str, typer.Option("--rq-on", help="input (views) or embedding (transformer tokens, DABS).")
-]
-Device = Annotated[str, typer.Option("--device", help="auto, cpu, cuda/gpu or mps.")]
-Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
-Threads = Annotated[
-    int | None,
-    typer.Option("--threads", help="CPU threads for torch and the RQ kernel (1 on a busy box)."),
-]
+    from randquant.data.options import DataOptions
 
 
 def _bad(option: str, message: str) -> typer.BadParameter:
@@ -80,68 +39,6 @@ def _set_threads(threads: int | None) -> None:
         import torch
 
         torch.set_num_threads(threads)
-
-
-def _load(
-    data: Path | None,
-    dataset: str | None,
-    profile: str | None,
-    layout: str | None,
-    test_fraction: float,
-    image_size: int | None,
-) -> Dataset:
-    """Load ``--data`` or ``--dataset`` (exactly one), standardised per channel from train."""
-    from randquant.data import load_user_data, standardize
-    from randquant.data.base import LAYOUTS
-
-    if (data is None) == (dataset is None):
-        raise _bad("--data / --dataset", "give exactly one of --data FILE_OR_DIR or --dataset NAME")
-    _check(0.0 < test_fraction < 1.0, "--test-fraction", f"must lie in (0, 1), got {test_fraction}")
-    _check(image_size is None or image_size >= 1, "--image-size", f"must be >= 1, got {image_size}")
-    _check(layout in (None, *LAYOUTS), "--layout", f"one of {', '.join(LAYOUTS)}, got {layout!r}")
-    if dataset is not None:
-        _check(layout is None, "--layout", "applies to --data only")
-        _check(profile in (None, "quick", "full"), "--profile", f"quick or full, got {profile!r}")
-        from randquant.data.registry import load_dataset
-
-        try:
-            loaded = load_dataset(dataset, profile=profile or "quick")
-        except (KeyError, ValueError) as err:
-            raise _bad("--dataset", str(err).strip("'\"")) from err
-    else:
-        assert data is not None
-        _check(profile is None, "--profile", "applies to --dataset only")
-        try:
-            loaded = load_user_data(
-                data, layout=layout, test_fraction=test_fraction, image_size=image_size
-            )
-        except (FileNotFoundError, ValueError) as err:
-            raise _bad("--data", str(err)) from err
-    return standardize(loaded)
-
-
-def _settings(**kwargs: Any) -> Any:
-    """Build :class:`CompareSettings`; its ``ValueError`` becomes a message naming the option."""
-    from randquant.engine.compare import CompareSettings
-    from randquant.engine.config import PretrainConfig
-
-    try:  # lr and weight decay follow the engine's rules (finite, in range)
-        PretrainConfig(lr=kwargs.get("lr"), weight_decay=kwargs.get("weight_decay"))
-        return CompareSettings(**kwargs)
-    except ValueError as err:
-        option = "--" + str(err).split(" ", 1)[0].replace("_", "-")
-        raise _bad(option, str(err)) from err
-
-
-def _check_common(method: str, encoder: str, width: int, batch_size: int) -> None:
-    from randquant.engine.config import METHOD_NAMES
-    from randquant.models.registry import available_encoders
-
-    _check(method in METHOD_NAMES, "--method", f"one of {', '.join(METHOD_NAMES)}, got {method!r}")
-    names = available_encoders()
-    _check(encoder in names, "--encoder", f"one of {', '.join(names)}, got {encoder!r}")
-    _check(width >= 8 and width % 8 == 0, "--width", f"a multiple of 8 >= 8, got {width}")
-    _check(batch_size >= 2, "--batch-size", f"must be >= 2, got {batch_size}")
 
 
 def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> None:
@@ -186,20 +83,6 @@ def _checkpoint_errors(option: str) -> Iterator[None]:
         raise _bad(option, str(err)) from err
 
 
-def _seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError as err:
-        raise _bad("--seeds", f"comma-separated integers like 0,1,2, got {text!r}") from err
-    _check(bool(seeds), "--seeds", "give at least one seed")
-    _check(all(s >= 0 for s in seeds), "--seeds", f"seeds must be >= 0, got {text!r}")
-    from randquant.engine.config import MAX_SEED
-
-    _check(all(s <= MAX_SEED for s in seeds), "--seeds", f"must be <= 2**63 - 1, got {text!r}")
-    _check(len(set(seeds)) == len(seeds), "--seeds", f"seeds repeat in {text!r}")
-    return seeds
-
-
 def _report(title: str, results: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -213,222 +96,177 @@ def _report(title: str, results: dict[str, Any]) -> None:
     Console().print(table)
 
 
-def pretrain_cmd(
-    output: Annotated[
-        Path, typer.Option("--output", help="Where to save the encoder (.pt).")
-    ] = Path("encoder.pt"),
-    data: Data = None,
-    dataset: DatasetName = None,
-    profile: Profile = None,
-    layout: LayoutOpt = None,
-    test_fraction: TestFraction = 0.2,
-    image_size: ImageSize = None,
-    augment: Annotated[
-        str, typer.Option("--augment", help="One spec, e.g. crop+rq:bins=16 (`randquant augment`).")
-    ] = "rq",
-    method: Method = "simclr",
-    epochs: Epochs = 100,
-    batch_size: BatchSize = 256,
-    lr: Lr = None,
-    weight_decay: WeightDecay = None,
-    encoder: EncoderOpt = "auto",
-    width: Width = 64,
-    rq_on: RqOn = "input",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of weights, views and order.")] = 0,
-    device: Device = "auto",
-    checkpoint_dir: Annotated[
-        Path | None,
-        typer.Option("--checkpoint-dir", help="Epoch checkpoints (default: OUTPUT + .ckpt/)."),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Continue from the last epoch checkpoint.")
-    ] = False,
-    threads: Threads = None,
-    quiet: Quiet = False,
-) -> None:
-    r"""Pretrain one encoder with one augmentation and save it.
+def _load_source(source: DataOptions) -> Dataset:
+    """Load the data of ``source`` (standardised); a load error names --data or --dataset."""
+    try:
+        return source.load()
+    except (FileNotFoundError, KeyError, ValueError) as err:
+        option = "--data" if source.data is not None else "--dataset"
+        raise _bad(option, str(err).strip("'\"")) from err
+
+
+def pretrain_cmd(ctx: typer.Context) -> None:
+    """Pretrain one encoder with one augmentation and save it (--help lists every option).
 
     Example:
 
-      randquant pretrain --data motions.npz --augment crop+rq --epochs 50 \
-          --output enc.pt
+      randquant pretrain --data motions.npz --augment crop+rq --epochs 50 --output enc.pt
     """
+    from randquant.cli.commands import PretrainCommand
+    from randquant.cli.config import parse
     from randquant.cli.paths import check_output_dir, check_output_file
-    from randquant.engine.compare import pretrain_one
+    from randquant.engine.compare import CompareSettings, pretrain_one
     from randquant.engine.encoder_file import save_encoder
     from randquant.models.registry import resolve_encoder_name
 
-    _check_common(method, encoder, width, batch_size)
-    _check(0 <= seed < 2**63, "--seed", f"must lie in [0, 2**63 - 1], got {seed}")
-    _set_threads(threads)
-    settings = _settings(method=method, epochs=epochs, encoder=encoder, width=width,
-                         batch_size=batch_size, rq_on=rq_on, lr=lr, weight_decay=weight_decay,
-                         device=device)  # fmt: skip
-    ckpt = checkpoint_dir or output.with_name(output.name + ".ckpt")
-    check_output_file(output, "--output")
+    cfg = parse(PretrainCommand, ctx.args, skips=PretrainCommand.SKIPS)
+    _set_threads(cfg.threads)
+    settings = CompareSettings.from_config(cfg.model, cfg.train, cfg.device)
+    ckpt = cfg.run_folder
+    check_output_file(cfg.output, "--output")
     check_output_dir(ckpt, "--checkpoint-dir")
-    _check(not resume or (ckpt / "last.ckpt").is_file(), "--resume", f"no last.ckpt in {ckpt}")
-    if resume:
+    _check(not cfg.resume or (ckpt / "last.ckpt").is_file(), "--resume", f"no last.ckpt in {ckpt}")
+    if cfg.resume:
         _checkpoint_ok(ckpt / "last.ckpt")
-    ds = _load(data, dataset, profile, layout, test_fraction, image_size)
-    _check_augments([augment], ds, rq_on, encoder)
+    ds = _load_source(cfg.source)
+    _check_augments([cfg.augment], ds, cfg.model.rq_on, cfg.model.encoder)
     with _checkpoint_errors("--checkpoint-dir"):
         run = pretrain_one(
-            ds, augment, seed, settings, checkpoint_dir=ckpt, resume=resume, progress=not quiet
+            ds,
+            cfg.augment,
+            cfg.train.seed,
+            settings,
+            checkpoint_dir=ckpt,
+            resume=cfg.resume,
+            progress=not cfg.quiet,
         )
-    name = resolve_encoder_name(encoder, ds.layout, ds.meta)
     info = {
         "dataset": ds.name,
-        "augment": augment,
-        "method": method,
-        "epochs": epochs,
-        "seed": seed,
+        "augment": cfg.augment,
+        "method": cfg.train.method,
+        "epochs": cfg.train.epochs,
+        "seed": cfg.train.seed,
         "final_loss": run.final_loss,
         "train_seconds": run.train_seconds,
     }
     save_encoder(
-        output,
+        cfg.output,
         run.encoder,
-        name=name,
+        name=resolve_encoder_name(cfg.model.encoder, ds.layout, ds.meta),
         layout=ds.layout,
         sample_shape=ds.sample_shape,
-        width=width,
+        width=cfg.model.width,
         meta=ds.meta,
         info=info,
     )
-    typer.echo(f"saved {output} (final loss {run.final_loss:.4f}, {run.train_seconds:.1f} s)")
+    typer.echo(f"saved {cfg.output} (final loss {run.final_loss:.4f}, {run.train_seconds:.1f} s)")
 
 
-def probe_cmd(
-    checkpoint: Annotated[
-        Path, typer.Option("--checkpoint", help="An encoder file from `randquant pretrain`.")
-    ],
-    data: Data = None,
-    dataset: DatasetName = None,
-    profile: Profile = None,
-    layout: LayoutOpt = None,
-    test_fraction: TestFraction = 0.2,
-    image_size: ImageSize = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the validation hold-out.")] = 0,
-    k: Annotated[int, typer.Option("--k", help="Neighbours of the kNN.")] = 20,
-    temperature: Annotated[float, typer.Option("--temperature", help="kNN temperature.")] = 0.07,
-    device: Device = "auto",
-    output: Annotated[
-        Path | None, typer.Option("--output", help="Also write the results as JSON here.")
-    ] = None,
-    threads: Threads = None,
-) -> None:
+def probe_cmd(ctx: typer.Context) -> None:
     """Evaluate a saved encoder: linear probe and weighted kNN on frozen features.
 
     Example:
 
       randquant probe --checkpoint enc.pt --data motions.npz --output probe.json
     """
+    from randquant.cli.commands import ProbeCommand
+    from randquant.cli.config import parse
     from randquant.cli.paths import check_output_file
-    from randquant.engine.compare import resolve_device
     from randquant.engine.encoder_file import load_encoder
     from randquant.evaluate import evaluate_encoder
     from randquant.io import write_text_atomic as write_atomic
 
+    cfg = parse(ProbeCommand, ctx.args, skips=ProbeCommand.SKIPS)
+    checkpoint = cfg.checkpoint
+    assert checkpoint is not None  # ProbeCommand requires it
     _check(checkpoint.is_file(), "--checkpoint", f"no such file: {checkpoint}")
-    _check(k >= 1, "--k", f"must be >= 1, got {k}")
-    _check(temperature > 0, "--temperature", f"must be > 0, got {temperature}")
-    _set_threads(threads)
-    _check(0 <= seed < 2**63, "--seed", f"must lie in [0, 2**63 - 1], got {seed}")
-    if output is not None:
-        check_output_file(output, "--output")
-    try:
-        _, torch_device = resolve_device(device)
-    except ValueError as err:
-        raise _bad("--device", str(err)) from err
+    _set_threads(cfg.threads)
+    if cfg.output is not None:
+        check_output_file(cfg.output, "--output")
+    torch_device = check_device(cfg.device)
     try:
         enc, saved = load_encoder(checkpoint)
     except ValueError as err:
         raise _bad("--checkpoint", str(err)) from err
-    ds = _load(data, dataset, profile, layout, test_fraction, image_size)
-    _check_classes(ds, data)
+    ds = _load_source(cfg.source)
+    _check_classes(ds, cfg.source.data)
     want = tuple(saved["build"]["sample_shape"])
     _check(
         ds.sample_shape == want,
         "--checkpoint",
         f"encoder was built for samples of shape {want}, the data has {ds.sample_shape}",
     )
-    res = evaluate_encoder(enc, ds, device=torch_device, seed=seed, k=k, temperature=temperature)
+    res = evaluate_encoder(
+        enc, ds, device=torch_device, seed=cfg.seed, k=cfg.k, temperature=cfg.temperature
+    )
     _report(f"{checkpoint.name} on {ds.name}", res)
-    if output is not None:
+    if cfg.output is not None:
         payload = {
             name: {"accuracy": r.accuracy, "macro_f1": r.macro_f1, "detail": r.detail}
             for name, r in res.items()
         }
         payload["info"] = saved.get("info", {})
-        write_atomic(output, json.dumps(payload, indent=2) + "\n")
+        write_atomic(cfg.output, json.dumps(payload, indent=2) + "\n")
 
 
-def compare_cmd(
-    output: Annotated[Path, typer.Option("--output", help="Folder for results.* and runs/.")],
-    data: Data = None,
-    dataset: DatasetName = None,
-    profile: Profile = None,
-    layout: LayoutOpt = None,
-    test_fraction: TestFraction = 0.2,
-    image_size: ImageSize = None,
-    augment: Annotated[
-        str, typer.Option("--augment", help="Comma-separated specs, e.g. none,noise,rq,crop+rq.")
-    ] = "rq,noise,mask,none",
-    method: Method = "simclr",
-    epochs: Epochs = 100,
-    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds.")] = "0,1,2",
-    batch_size: BatchSize = 256,
-    lr: Lr = None,
-    weight_decay: WeightDecay = None,
-    encoder: EncoderOpt = "auto",
-    width: Width = 64,
-    rq_on: RqOn = "input",
-    device: Device = "auto",
-    keep_checkpoints: Annotated[
-        bool, typer.Option("--keep-checkpoints", help="Keep each run's last epoch checkpoint.")
-    ] = False,
-    threads: Threads = None,
-    quiet: Quiet = False,
-) -> None:
-    r"""Pretrain and probe one model per (augmentation, seed); tabulate mean ± std.
-
-    Writes OUTPUT/results.json, results.csv, results.md and one record per run in
-    OUTPUT/runs/; run it again with the same options to resume after an interruption.
+def compare_cmd(ctx: typer.Context) -> None:
+    """Pretrain and probe one model per (augmentation, seed); tabulate mean ± std.
 
     Example:
 
       randquant compare --data motions.npz --augment none,noise,rq,crop+rq \
           --method simclr --epochs 100 --seeds 0,1,2 --output results/motions --threads 1
     """
+    from randquant.cli.commands import CompareCommand
+    from randquant.cli.config import parse
     from randquant.cli.paths import check_output_dir
-    from randquant.engine.compare import run_compare, split_specs
+    from randquant.cli.sweep import check_executor, exit_failed
+    from randquant.engine.compare import CompareSettings, run_compare
+    from randquant.engine.sweep import SweepFailed
 
-    _check_common(method, encoder, width, batch_size)
-    specs = split_specs(augment)
-    _check(bool(specs), "--augment", "give at least one augmentation")
-    _check(len(set(specs)) == len(specs), "--augment", f"specs repeat in {augment!r}")
-    seed_list = _seeds(seeds)
-    _set_threads(threads)
+    cfg = parse(CompareCommand, ctx.args, skips=CompareCommand.SKIPS)
+    output, specs = cfg.output, cfg.specs
+    assert output is not None  # CompareCommand requires it
+    pairs = _contrasts(cfg.contrast, specs)
+    _set_threads(cfg.threads)
     check_output_dir(output, "--output")
-    opts = dict(encoder=encoder, width=width, batch_size=batch_size, rq_on=rq_on, lr=lr,
-                weight_decay=weight_decay, device=device)  # fmt: skip
-    _settings(method=method, epochs=epochs, **opts)
-    ds = _load(data, dataset, profile, layout, test_fraction, image_size)
-    _check_classes(ds, data)
-    _check_augments(specs, ds, rq_on, encoder)
+    base = CompareSettings.from_config(cfg.model, cfg.train, cfg.device)
+    executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
+    ds = _load_source(cfg.source)
+    _check_classes(ds, cfg.source.data)
+    _check_augments(specs, ds, cfg.model.rq_on, cfg.model.encoder)
+    opts = {name: getattr(base, name) for name in ("encoder", "width", "rq_on", "lr",
+            "weight_decay", "device", "pretrain_options")}  # fmt: skip
     with _checkpoint_errors("--output"):
-        run_compare(ds, specs, method, epochs, seed_list, output, **opts,  # type: ignore[arg-type]
-                    keep_checkpoints=keep_checkpoints, progress=not quiet)  # fmt: skip
+        try:
+            run_compare(ds, specs, base.method, base.epochs, cfg.seed_list, output, **opts,
+                        batch_size=cfg.batch_size, recipe=cfg.recipe,
+                        keep_checkpoints=cfg.keep_checkpoints, progress=not cfg.quiet,
+                        executor=executor, contrasts=pairs)  # fmt: skip
+        except SweepFailed as err:
+            raise exit_failed(err) from None
     typer.echo((output / "results.md").read_text())
     typer.echo(f"results written to {output}/results.json, results.csv, results.md")
 
 
+def _contrasts(texts: list[str], arms: list[str]) -> list[tuple[str, str]]:
+    """Parse every ``--contrast A:B`` against the ``--augment`` arms (exit 2 naming it)."""
+    from randquant.engine.contrasts import parse_contrast
+
+    try:
+        return [parse_contrast(t, arms) for t in texts]
+    except ValueError as err:
+        raise _bad("--contrast", str(err)) from err
+
+
 def register(app: typer.Typer) -> None:
     """Add ``pretrain``, ``probe`` and ``compare`` to ``app``."""
-    app.command("pretrain")(pretrain_cmd)
-    app.command("probe")(probe_cmd)
-    app.command("compare")(compare_cmd)
+    # each command hands its arguments to the parser made from their config tree
+    # (randquant.cli.commands), which also reads --config FILE.yaml and prints --help
+    raw = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+    app.command("pretrain", context_settings=raw, add_help_option=False)(pretrain_cmd)
+    app.command("probe", context_settings=raw, add_help_option=False)(probe_cmd)
+    app.command("compare", context_settings=raw, add_help_option=False)(compare_cmd)
 
 
 from randquant.cli import app as _app  # noqa: E402  (registered when cli/__init__ imports us)

@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,31 +21,11 @@ from torch import nn
 
 from randquant.data.base import Dataset
 from randquant.data.standardize import standardize
-from randquant.engine.results import RunRecord, load_run, load_runs, save_run, write_results
-from randquant.evaluate.probe import evaluate_encoder
-
-_DEVICES = ("auto", "cpu", "cuda", "gpu", "mps")
-
-
-def resolve_device(device: str) -> tuple[str, torch.device]:
-    """Map ``auto | cpu | cuda | gpu | mps`` to (Lightning accelerator, torch device).
-
-    ``auto`` picks the GPU when one is present, else the CPU.
-
-    >>> resolve_device("cpu")
-    ('cpu', device(type='cpu'))
-    """
-    if device not in _DEVICES:
-        raise ValueError(f"device must be one of {', '.join(_DEVICES)}, got {device!r}")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device in ("cuda", "gpu"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r} asked for a GPU but torch sees no CUDA device")
-        return "gpu", torch.device("cuda")
-    if device == "mps":
-        return "mps", torch.device("mps")
-    return "cpu", torch.device("cpu")
+from randquant.device import resolve_device
+from randquant.engine.config import ModelOptions, PretrainConfig
+from randquant.engine.executor import Executor
+from randquant.engine.results import RunRecord
+from randquant.engine.sweep import RunSpec, run_sweep
 
 
 def split_specs(text: str) -> list[str]:
@@ -62,6 +41,10 @@ def split_specs(text: str) -> list[str]:
         elif part:
             specs.append(part)
     return specs
+
+
+#: The PretrainConfig fields CompareSettings holds itself (the rest: ``pretrain_options``).
+_TRAIN_FIELDS = ("method", "epochs", "batch_size", "lr", "weight_decay")
 
 
 @dataclass(frozen=True)
@@ -80,19 +63,43 @@ class CompareSettings:
     pretrain_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.width < 1:
-            raise ValueError(f"width must be >= 1, got {self.width}")
-        if self.rq_on not in ("input", "embedding"):
-            raise ValueError(f"rq_on must be 'input' or 'embedding', got {self.rq_on!r}")
-        if self.lr is not None and not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
-        if self.weight_decay is not None and self.weight_decay < 0:
-            raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        # Each rule has one home: the model options, the training config, the device resolver.
+        self.model()
+        self.train_config(seed=0)
         resolve_device(self.device)
+
+    @classmethod
+    def from_config(
+        cls, model: ModelOptions, train: PretrainConfig, device: str = "auto"
+    ) -> CompareSettings:
+        """The settings of ``model`` and ``train`` (the CLI's config tree). The fields of
+        ``train`` that differ from their defaults, other than the per-run ones, travel in
+        ``pretrain_options`` (so they reach every run and its id)."""
+        per_run = {"seed", "accelerator", "checkpoint_dir", "resume", "progress"}
+        defaults = PretrainConfig()
+        options = {
+            f.name: getattr(train, f.name)
+            for f in dataclasses.fields(train)
+            if f.name not in {*_TRAIN_FIELDS, *per_run}
+            and getattr(train, f.name) != getattr(defaults, f.name)
+        }
+        own = {name: getattr(train, name) for name in _TRAIN_FIELDS}
+        return cls(**own, **vars(model), device=device, pretrain_options=options)
+
+    def model(self) -> ModelOptions:
+        """The encoder options (validated)."""
+        return ModelOptions(
+            **{f.name: getattr(self, f.name) for f in dataclasses.fields(ModelOptions)}
+        )
+
+    def train_config(self, seed: int, **run: Any) -> PretrainConfig:
+        """The engine's config of the run with ``seed``; ``run`` sets per-run fields
+        (``checkpoint_dir``, ``resume``, ``progress``)."""
+        accelerator, _ = resolve_device(self.device)
+        own = {name: getattr(self, name) for name in _TRAIN_FIELDS}
+        return PretrainConfig(
+            **own, seed=seed, accelerator=accelerator, **run, **dict(self.pretrain_options)
+        )
 
 
 def run_id(
@@ -138,6 +145,22 @@ class TrainedRun:
     train_seconds: float
 
 
+def seeded_encoder(dataset: Dataset, seed: int, settings: CompareSettings) -> nn.Module:
+    """The encoder every run of ``seed`` starts from (its initial weights depend on the seed
+    only; the global RNG is left as it was). The untrained reference probes this very model."""
+    from randquant.models import build_encoder
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build_encoder(
+            settings.encoder,
+            layout=dataset.layout,
+            sample_shape=dataset.sample_shape,
+            meta=dataset.meta,
+            width=settings.width,
+        )
+
+
 def pretrain_one(
     dataset: Dataset,
     augment: str,
@@ -153,36 +176,16 @@ def pretrain_one(
     ``resume=None`` continues from ``checkpoint_dir/last.ckpt`` when that file exists.
     """
     from randquant.augment import build_views
-    from randquant.engine import PretrainConfig, pretrain
+    from randquant.engine import pretrain
     from randquant.engine.checkpoint import LAST_CHECKPOINT
-    from randquant.models import build_encoder
 
-    accelerator, _ = resolve_device(settings.device)
     modality = dataset.meta.get("modality")
     views = build_views(augment, dataset.layout, modality=modality, rq_on=settings.rq_on)  # type: ignore[arg-type]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)  # the encoder's initial weights depend on the run seed only
-        encoder = build_encoder(
-            settings.encoder,
-            layout=dataset.layout,
-            sample_shape=dataset.sample_shape,
-            meta=dataset.meta,
-            width=settings.width,
-        )
+    encoder = seeded_encoder(dataset, seed, settings)
     if resume is None:
         resume = checkpoint_dir is not None and (checkpoint_dir / LAST_CHECKPOINT).is_file()
-    cfg = PretrainConfig(
-        method=settings.method,
-        epochs=settings.epochs,
-        batch_size=settings.batch_size,
-        lr=settings.lr,
-        weight_decay=settings.weight_decay,
-        seed=seed,
-        accelerator=accelerator,
-        checkpoint_dir=checkpoint_dir,
-        resume=resume,
-        progress=progress,
-        **dict(settings.pretrain_options),
+    cfg = settings.train_config(
+        seed, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress
     )
     try:
         result = pretrain(dataset, views, encoder, cfg)
@@ -208,16 +211,20 @@ def run_compare(
     *,
     encoder: str = "auto",
     width: int = 64,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     rq_on: str = "input",
     lr: float | None = None,
     weight_decay: float | None = None,
     device: str = "auto",
     pretrain_options: Mapping[str, Any] | None = None,
+    recipe: str = "auto",
     keep_checkpoints: bool = False,
     progress: bool = True,
     trainer: Trainer = pretrain_one,
     probe_max_iter: int = 500,
+    executor: Executor | None = None,
+    contrasts: Sequence[str | tuple[str, str]] | None = None,
+    references: bool = True,
 ) -> list[RunRecord]:
     """Pretrain and probe every (augmentation, seed) pair; write results under ``output_dir``.
 
@@ -227,7 +234,18 @@ def run_compare(
     atomically. Finished runs are skipped, so calling this again after an interruption
     resumes. ``trainer`` replaces :func:`pretrain_one` (for tests and custom loops);
     ``probe_max_iter`` caps the linear probe's L-BFGS iterations (part of the run id).
-    Returns the records of this call's plan, in plan order.
+    ``executor`` runs the runs in this process (default) or on Ray
+    (:class:`~randquant.engine.executor.Executor`). Returns the records of this call's plan,
+    in plan order; when runs failed, the others finish first, then
+    :class:`~randquant.engine.sweep.SweepFailed` names the failed ones.
+
+    ``contrasts`` (``"A:B"`` or ``(A, B)``; default ``rq`` against every other arm) are
+    declared in ``contrasts.json`` before any run, and the index tests exactly those
+    (:mod:`randquant.engine.contrasts`). With ``references`` the raw-input and
+    untrained-encoder probes of every seed are recorded first (``references/``).
+    ``recipe`` (``auto``, ``paper``, ``small``; :mod:`randquant.engine.recipe`) fills the
+    batch size, lr, weight decay, optimizer and warm-up that are left ``None``/unset, by
+    the size of the training split.
 
     >>> run_compare(ds, ["none", "rq"], "simclr", 50, [0, 1, 2], "out/")  # doctest: +SKIP
     """
@@ -237,88 +255,74 @@ def run_compare(
         raise ValueError("seeds must hold at least one seed")
     if len(set(augments)) != len(augments) or len(set(seeds)) != len(seeds):
         raise ValueError(f"augments and seeds must not repeat, got {augments} and {seeds}")
+    from randquant.engine.recipe import resolve
+
+    chosen = resolve(
+        recipe,
+        len(dataset.train),
+        epochs,
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        pretrain_options=pretrain_options,
+    )
     settings = CompareSettings(
         method=method,
         epochs=epochs,
         encoder=encoder,
         width=width,
-        batch_size=batch_size,
+        batch_size=chosen.batch_size,
         rq_on=rq_on,
-        lr=lr,
-        weight_decay=weight_decay,
+        lr=chosen.lr,
+        weight_decay=chosen.weight_decay,
         device=device,
-        pretrain_options=dict(pretrain_options or {}),
+        pretrain_options=chosen.pretrain_options,
     )
+    from randquant.engine.contrasts import declare_contrasts, default_contrasts, parse_contrast
+    from randquant.engine.references import ensure_references
+    from randquant.engine.sweep import command_line
+
+    pairs = [
+        parse_contrast(c, augments) if isinstance(c, str) else parse_contrast(":".join(c), augments)
+        for c in contrasts or []
+    ] or default_contrasts(augments)
     out = Path(output_dir)
-    runs_dir = out / "runs"
     data = standardize(dataset)
-    _, probe_device = resolve_device(device)
-    plan = [(a, s) for a in augments for s in seeds]
-    records: list[RunRecord] = []
-
-    from rich.progress import Progress
-
-    with Progress(disable=not progress, transient=False) as bar:
-        task = bar.add_task(f"compare on {data.name}", total=len(plan))
-        for augment, seed in plan:
-            rid = run_id(data, augment, seed, settings, probe={"max_iter": probe_max_iter})
-            done = load_run(runs_dir / f"{rid}.json")
-            if done is None:
-                ckpt = out / "checkpoints" / rid
-                # The per-run bar of ``pretrain`` needs the console to itself: pause ours
-                # (stopping prints its current state, so the log shows overall progress).
-                bar.stop()
-                try:
-                    trained = trainer(
-                        data, augment, seed, settings, checkpoint_dir=ckpt, progress=progress
-                    )
-                finally:
-                    bar.start()
-                probes = evaluate_encoder(
-                    trained.encoder,
-                    data,
-                    device=probe_device,
-                    seed=seed,
-                    linear_max_iter=probe_max_iter,
-                )
-                done = RunRecord(
-                    augment=augment,
-                    method=method,
-                    seed=seed,
-                    epochs=epochs,
-                    linear_acc=probes["linear"].accuracy,
-                    knn_acc=probes["knn"].accuracy,
-                    linear_f1=probes["linear"].macro_f1,
-                    knn_f1=probes["knn"].macro_f1,
-                    train_seconds=trained.train_seconds,
-                    final_loss=trained.final_loss,
-                    dataset=data.name,
-                    encoder=_encoder_label(encoder, trained.encoder),
-                    batch_size=batch_size,
-                    rq_on=rq_on,
-                    linear_weight_decay=probes["linear"].detail["weight_decay"],
-                    run_id=rid,
-                )
-                save_run(runs_dir, done)
-                if not keep_checkpoints:
-                    shutil.rmtree(ckpt, ignore_errors=True)
-                write_results(out, _ordered(runs_dir, plan))
-            records.append(done)
-            bar.advance(task)
-    write_results(out, _ordered(runs_dir, plan))
+    declare_contrasts(out, pairs)
+    if references:
+        ensure_references(
+            out, data, seeds, settings, probe_max_iter=probe_max_iter, command=command_line()
+        )
+    specs = [
+        RunSpec(
+            data=data.name,
+            augment=augment,
+            seed=seed,
+            settings=settings,
+            output=out,
+            run_id=run_id(data, augment, seed, settings, probe={"max_iter": probe_max_iter}),
+            probe_max_iter=probe_max_iter,
+            keep_checkpoints=keep_checkpoints,
+            trainer=trainer,
+            progress=progress,
+        )
+        for augment in augments
+        for seed in seeds
+    ]
+    outcome = run_sweep(
+        specs,
+        lambda name: data,
+        executor=executor,
+        progress=progress,
+        title=f"compare on {data.name}",
+    )
     if not keep_checkpoints and (out / "checkpoints").is_dir():
         with contextlib.suppress(OSError):
             (out / "checkpoints").rmdir()  # only when empty
-    return records
+    outcome.raise_if_failed()
+    return outcome.records
 
 
-def _ordered(runs_dir: Path, plan: Sequence[tuple[str, int]]) -> list[RunRecord]:
-    """Every record in ``runs_dir``: this plan's in plan order first, then the others."""
-    rank = {key: i for i, key in enumerate(plan)}
-    found = load_runs(runs_dir)
-    return sorted(found, key=lambda r: (rank.get((r.augment, r.seed), len(rank)), r.run_id))
-
-
-def _encoder_label(name: str, model: nn.Module) -> str:
+def encoder_label(name: str, model: nn.Module) -> str:
     """``name``, or ``auto:<ClassName>`` so a table says which encoder ``auto`` picked."""
     return f"auto:{type(model).__name__}" if name == "auto" else name
