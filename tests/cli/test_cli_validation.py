@@ -77,6 +77,7 @@ BAD: list[tuple[list[str], str]] = [
     (["data", "prepare", "digits", "--profile", "huge"], "--profile"),
     (["data", "prepare", "digits", "--cache-dir", "{root}/afile"], "--cache-dir"),
     (["show", "--bins", "0"], "--bins"),
+    (["show", "--bins", "100000000000"], "--bins"),
     (["show", "--bins", "two"], "--bins"),
     (["show", "--image", "{root}/missing.png"], "--image"),
     (["show", "--image", "{root}/afile"], "--image"),

@@ -17,8 +17,12 @@ def _bin_counts(bins: str) -> tuple[int, ...]:
         raise typer.BadParameter(
             f"expected integers like 2,4,8,16, got {bins!r}", param_hint="--bins"
         ) from None
-    if not counts or min(counts) < 1:
-        raise typer.BadParameter(f"bin counts must be >= 1, got {bins!r}", param_hint="--bins")
+    from randquant.ops.options import MAX_NUM_BINS
+
+    if not counts or min(counts) < 1 or max(counts) > MAX_NUM_BINS:
+        raise typer.BadParameter(
+            f"bin counts must be in [1, {MAX_NUM_BINS}], got {bins!r}", param_hint="--bins"
+        )
     return counts
 
 
