@@ -16,6 +16,8 @@ on all but those values, and the compiled apply bit for bit.
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 import torch
 
@@ -35,11 +37,7 @@ DIMS = {"channel_dim": 1, "batch_dim": 0}  # explicit: (N, C, H, W) batches
 
 
 def _triton_installed() -> bool:
-    try:
-        import triton  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("triton") is not None  # found, not imported (see conftest)
 
 
 # On the GPU: the torch path and the Triton kernels. On the CPU: the auto backend (numba).

@@ -195,6 +195,7 @@ def run_op_bench(
     peer: bool = True,
     device: str = "cpu",
     dtypes: tuple[str, ...] | None = None,
+    memory: bool = True,
 ) -> list[OpTiming]:
     """Time ``x.clone()``, the op and its baselines on ``device``, interleaved round by round.
 
@@ -202,7 +203,8 @@ def run_op_bench(
     when triton is installed, the fused Triton kernels, each as the whole op (draw + apply) and
     as the apply alone (given params). Both: the naive mask-per-bin baseline (``baseline``) and
     the official algorithm (``peer``, :func:`randquant.bench.official_op.official_rq`).
-    ``shape``, ``bins`` and ``dtypes`` default per device (:data:`DEFAULT_SHAPES`, ...).
+    ``shape``, ``bins`` and ``dtypes`` default per device (:data:`DEFAULT_SHAPES`, ...);
+    ``memory=False`` skips the peak-memory measurement (a ``gc.collect`` per row on the CPU).
     """
     from randquant.device import torch_device
 
@@ -241,7 +243,7 @@ def run_op_bench(
                         ms=ms,
                         x_clone=ms / clone_ms,
                         x_baseline=None if base_ms is None else ms / base_ms,
-                        peak_extra_mb=peak_extra_mb(fn, dev),
+                        peak_extra_mb=peak_extra_mb(fn, dev) if memory else None,
                         dtype=dtype,
                         device=dev.type,
                         gb_s=gb_s,
