@@ -104,3 +104,41 @@ def test_a_bad_file_is_named(tmp_path: Path, make: object, damage: str, match: s
         bad.write_bytes(bad.read_bytes()[:20])
     with pytest.raises(ValueError, match=match):
         load_user_data(root, duration=0.5, num_points=16)
+
+
+# --- from the command line -----------------------------------------------------------------
+MAKERS = {
+    "wav": (lambda p: write_wavs(p / "clips"), ["--duration", "0.5"]),
+    "csv": (lambda p: write_csv(p / "t.csv", rows=16), []),
+    "ts": (lambda p: write_ts(p / "Toy_TRAIN.ts", cases=16), []),
+    "mesh": (lambda p: write_meshes(p / "m", per_class=4), ["--num-points", "32"]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_pretrain_from_the_cli_on_each_modality(kind: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from randquant.cli import app
+
+    make, extra = MAKERS[kind]
+    data = make(tmp_path)
+    out = tmp_path / "enc.pt"
+    tiny = ["--epochs", "1", "--batch-size", "4", "--width", "8", "--device", "cpu", "--quiet"]
+    args = ["pretrain", "--data", str(data), "--augment", "rq", "--test-fraction", "0.25"]
+    res = CliRunner().invoke(app, [*args, *extra, *tiny, "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.is_file()
+
+
+def test_a_bad_file_from_the_cli_is_one_line_naming_it(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from randquant.cli import app
+
+    root = write_meshes(tmp_path / "m")
+    (root / "box" / "box1.ply").write_bytes(b"ply\nbroken")
+    runner = CliRunner(env={"COLUMNS": "250", "NO_COLOR": "1"})
+    res = runner.invoke(app, ["pretrain", "--data", str(root), "--output", str(tmp_path / "e.pt")])
+    said = " ".join(res.output.split())
+    assert res.exit_code == 2 and "Invalid value for --data" in said and "box1.ply" in said, said
