@@ -57,6 +57,7 @@ def linear_probe(
     from sklearn.model_selection import GridSearchCV, PredefinedSplit, StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     if max_iter < 1:
         raise ValueError(f"max_iter must be >= 1, got {max_iter}")
@@ -87,7 +88,12 @@ def linear_probe(
                 min(CV_FOLDS, smallest), shuffle=True, random_state=_sklearn_seed(seed)
             )
     unconverged = 0
-    with warnings.catch_warnings(record=True) as caught:
+    # BLAS follows torch's thread count: 2 OpenBLAS threads on a busy 2-core box made each
+    # small fit 100x slower than one thread
+    with (
+        threadpool_limits(limits=torch.get_num_threads()),
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always", ConvergenceWarning)
         if folds is not None and len(np.unique(y)) > 1:
             search = GridSearchCV(
@@ -111,7 +117,8 @@ def linear_probe(
     )
     if not math.isfinite(detail["weight_decay"]):
         raise ValueError("the linear probe needs at least one training row")
-    pred = torch.from_numpy(model.predict(test_feats.double().numpy())).long()
+    with threadpool_limits(limits=torch.get_num_threads()):
+        pred = torch.from_numpy(model.predict(test_feats.double().numpy())).long()
     return score(pred, test_y.long(), detail)
 
 
