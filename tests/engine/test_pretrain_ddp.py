@@ -47,7 +47,9 @@ def test_two_cpu_ranks_stay_in_sync_and_rank0_alone_writes(tmp_path: Path) -> No
     # the checkpoint is written by rank 0 only, once per epoch, atomically
     assert (tmp_path / "writes-0.txt").read_text().count("last.ckpt") == 2
     assert not (tmp_path / "writes-1.txt").exists()
-    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["last.ckpt"]
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["last.ckpt", "logs"]
+    # the CSV logger writes on rank 0 alone: one version, one metrics file
+    assert [p.name for p in (tmp_path / "ckpt" / "logs").iterdir()] == ["version_0"]
 
 
 def test_a_dead_rank_fails_the_run_instead_of_hanging(tmp_path: Path) -> None:
