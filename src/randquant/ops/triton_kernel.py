@@ -121,9 +121,15 @@ def _apply_kernel(  # type: ignore[no-untyped-def]
 
 # triton.jit decides at decoration time whether to interpret, so the kernels are decorated on
 # first use, once per mode: a test may switch TRITON_INTERPRET on after randquant was imported.
+# Sizes and strides are not specialised on (Triton would compile one variant per divisibility
+# pattern of every integer argument): the kernels compile once per dtype and bin count.
 @functools.cache
 def _kernels(interpret: bool) -> tuple[Any, Any]:
-    return triton.jit(_range_kernel), triton.jit(_apply_kernel)
+    sizes = ["n_c", "n_m", "s_b", "s_c", "s_m"]
+    return (
+        triton.jit(_range_kernel, do_not_specialize=[*sizes, "n_chunks"]),
+        triton.jit(_apply_kernel, do_not_specialize=[*sizes, "o_b", "o_c", "o_m"]),
+    )
 
 
 def _launch(x: torch.Tensor) -> tuple[Any, Any]:
