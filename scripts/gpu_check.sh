@@ -123,7 +123,7 @@ if [ -n "$need" ]; then
 else
   shape=()
   [ -n "${GPU_CHECK_SHAPE:-}" ] && shape=(--shape "$GPU_CHECK_SHAPE")
-  run op 130 "${RQ[@]}" bench op --device "$DEVICE" "${shape[@]}" --repeats 7 \
+  run op 110 "${RQ[@]}" bench op --device "$DEVICE" "${shape[@]}" --repeats 7 \
     --output "$OUT/${PREFIX}op.json"
 fi
 
@@ -132,7 +132,7 @@ need=$(missing typer rich numpy lightning)
 if [ -n "$need" ]; then
   say "SKIP train_step: missing $need"
 else
-  run train_step 60 "${RQ[@]}" bench train-step --device "$DEVICE" --data "$DATA" \
+  run train_step 50 "${RQ[@]}" bench train-step --device "$DEVICE" --data "$DATA" \
     --batch-size "$BATCH" --repeats "$REPEATS" --output "$OUT/${PREFIX}train_step.json"
 fi
 
@@ -141,7 +141,7 @@ need=$(missing typer rich numpy lightning sklearn scipy)
 if [ -n "$need" ]; then
   say "SKIP suite: missing $need (the linear probe needs scikit-learn)"
 else
-  run suite 150 "${RQ[@]}" compare --data "$DATA" --augment none,rq,crop+rq --epochs "$EPOCHS" \
+  run suite 180 "${RQ[@]}" compare --data "$DATA" --augment none,rq,crop+rq --epochs "$EPOCHS" \
     --seeds 0 --batch-size "$BATCH" --width 32 --device "$DEVICE" --quiet \
     --output "$OUT/${PREFIX}suite"
 fi

@@ -4,7 +4,7 @@ Usage: python scripts/gpu_check_data.py [OUT.npz]   (default benchmarks/data/emo
 
 A stratified slice of randquant's ``emoji`` dataset (the image setting of ``bench train-step``:
 Noto Color Emoji glyphs from the Debian package fonts-noto-color-emoji, 3x32x32, 9 Unicode
-groups): 512 train and 256 test images, stored as uint8 (the glyphs are exact multiples of
+groups): 256 train and 128 test images, stored as uint8 (the glyphs are exact multiples of
 1/255), so the GPU machine needs neither the font package nor any download.
 """
 
@@ -22,7 +22,7 @@ def main(out: Path) -> None:
 
     ds = load_dataset("emoji", profile="quick", progress=False)
     arrays = {}
-    for split, n in (("train", 512), ("test", 256)):
+    for split, n in (("train", 256), ("test", 128)):
         part = getattr(ds, split)
         y = part.y.numpy()
         keep = stratified_subset(np.arange(len(y)), y, n, seed=0)

@@ -34,7 +34,7 @@ _HOW = [
     f"at {GOAL_TRITON_PCT:g} %; `backend='auto'` on CUDA stays on torch "
     "(`randquant.ops.backend.CUDA_AUTO`) until this run shows Triton faster;",
     "- `randquant bench train-step --device cuda` on `benchmarks/data/emoji_gpu_check.npz` "
-    "(512 + 256 real emoji images, 3×32×32, from the Debian package fonts-noto-color-emoji; "
+    "(256 + 128 real emoji images, 3×32×32, from the Debian package fonts-noto-color-emoji; "
     "`python scripts/gpu_check_data.py` rebuilds it): RQ's share of a SimCLR step, batch 256;",
     "- `randquant compare --device cuda` on the same file: none, rq and crop+rq, 3 epochs, "
     "1 seed: the engine end to end on a GPU (a smoke run, not an accuracy result).",
