@@ -33,9 +33,9 @@ def _check(ok: bool, option: str, message: str) -> None:
 
 
 def _set_threads(threads: int | None) -> None:
-    """Apply ``--threads`` (the numba RQ kernel follows torch's thread count)."""
+    """Apply ``--threads`` (checked by the command's tree; the numba RQ kernel follows torch's
+    thread count)."""
     if threads is not None:
-        _check(threads >= 1, "--threads", f"must be >= 1, got {threads}")
         import torch
 
         torch.set_num_threads(threads)
