@@ -3,11 +3,12 @@
 It serves ``(x, y, idx)`` batches of the train split (a disjoint, deterministic shard per DDP
 rank; see :mod:`randquant.engine.data`), or ``(view1, view2, y, idx)`` when ``views`` are given
 (views made per sample inside the DataLoader workers). The test and predict loaders serve the
-test split in order (no validation loader: SSL pretraining has no validation step). Use it with :func:`randquant.engine.pretrain` (which builds one
-itself) or with your own LightningModule:
+test split in order (no validation loader: SSL pretraining has no validation step). Use it
+with :func:`randquant.engine.pretrain` (which builds one itself) or with your own
+LightningModule:
 
     >>> dm = RQDataModule("basic_motions", batch_size=32)  # doctest: +SKIP
-    >>> dm = RQDataModule("my_data.npz", batch_size=32)  # a .npz, folder, .csv, .ts, ...
+    >>> dm = RQDataModule("my_data.npz", batch_size=32)  # doctest: +SKIP
     >>> trainer.fit(my_module, datamodule=dm)  # doctest: +SKIP
 """
 
