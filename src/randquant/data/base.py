@@ -18,6 +18,7 @@ Float layouts hold ``float32`` tensors, ``tokens`` holds ``int64``; labels are `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -59,6 +60,27 @@ class Dataset:
     def sample_shape(self) -> tuple[int, ...]:
         """Shape of one sample, without the leading N."""
         return tuple(self.train.x.shape[1:])
+
+    @classmethod
+    def from_splits(
+        cls,
+        name: str,
+        layout: Layout,
+        splits: Mapping[str, SplitData],
+        class_names: tuple[str, ...],
+        meta: dict[str, Any] | None = None,
+    ) -> Dataset:
+        """A dataset from ``{"train": ..., "test": ..., ["val": ...]}`` and its class names."""
+        return cls(
+            name=name,
+            layout=layout,
+            train=splits["train"],
+            test=splits["test"],
+            val=splits.get("val"),
+            num_classes=len(class_names),
+            class_names=class_names,
+            meta=meta or {},
+        )
 
     def splits(self) -> dict[str, SplitData]:
         out = {"train": self.train, "test": self.test}

@@ -152,13 +152,4 @@ def dataset_from_files(
         names[split] = np.array([pairs[i][1] for i in kept], dtype=str)
     ys, class_names = encode_labels(names, source=name)
     data = {s: SplitData(xs[s], ys[s]) for s in xs}
-    return Dataset(
-        name=name,
-        layout=layout,
-        train=data["train"],
-        test=data["test"],
-        val=data.get("val"),
-        num_classes=len(class_names),
-        class_names=class_names,
-        meta=meta,
-    )
+    return Dataset.from_splits(name, layout, data, class_names, meta)

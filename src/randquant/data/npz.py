@@ -158,13 +158,4 @@ def load_npz(path: Path | str, *, layout: str | None = None) -> Dataset:
         meta.update(shifted_by=shift.offset, scaled_by=shift.scale)  # x = (raw - by) * scale
     if chosen == "tokens":
         meta["vocab_size"] = int(max(int(t.max()) for t in xs.values())) + 1
-    return Dataset(
-        name=path.stem,
-        layout=chosen,
-        train=data["train"],
-        test=data["test"],
-        val=data.get("val"),
-        num_classes=len(names),
-        class_names=names,
-        meta=meta,
-    )
+    return Dataset.from_splits(path.stem, chosen, data, names, meta)
