@@ -47,7 +47,7 @@ def test_compare_end_to_end_and_resume(npz: Path, tmp_path: Path) -> None:
         *TINY,
     )
     assert code == 0, text
-    records = json.loads((out / "results.json").read_text())
+    records = json.loads((out / "results.json").read_text())["runs"]
     assert [(r["augment"], r["seed"]) for r in records] == [
         ("none", 0),
         ("none", 1),

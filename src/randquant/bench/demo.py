@@ -79,6 +79,7 @@ def run_demo(
     n_datasets: int = 3,
     progress: bool = True,
     echo: Callable[[str], Any] = print,
+    device: str = "auto",
 ) -> tuple[DemoChoice, list[Job]]:
     """Prepare the datasets, run the comparison, write plots and galleries under ``output``."""
     from randquant.data.registry import list_datasets, load_dataset
@@ -100,7 +101,7 @@ def run_demo(
         {n: infos[n].layout for n in choice.datasets},
     )
     budgets = {n: demo_budget(n) for n in choice.datasets}
-    run_jobs(jobs, budgets, [0], output / "runs", progress=progress, title="demo")
+    run_jobs(jobs, budgets, [0], output / "runs", progress=progress, title="demo", device=device)
     write_pictures(output, choice.datasets)
     return choice, jobs
 
@@ -136,4 +137,20 @@ def comparison_rows(output: Path, datasets: Sequence[str]) -> tuple[list[str], l
             cells.append(f"[bold]{text}[/]" if v is not None and v == best[d] else text)
         if any(c != "–" for c in cells):
             table.append([aug, *cells])
+    table += reference_rows(output, datasets)
     return ["augmentation", *datasets], table
+
+
+def reference_rows(output: Path, datasets: Sequence[str]) -> list[list[str]]:
+    """The demo table's reference rows: raw input and untrained encoder, linear-probe %."""
+    from randquant.engine.references import KINDS, load_references
+
+    refs = {d: load_references(output / "runs" / d / "main") for d in datasets}
+    rows = []
+    for kind in KINDS:
+        cells = []
+        for d in datasets:
+            vals = [float(getattr(r, kind)["linear_acc"]) for r in refs[d]]
+            cells.append(f"{100 * sum(vals) / len(vals):.1f}" if vals else "–")
+        rows.append([f"({kind.replace('_', ' ')}, reference)", *cells])
+    return rows

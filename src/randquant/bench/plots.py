@@ -10,6 +10,7 @@ from typing import Any
 
 from randquant.bench.results_io import Setting
 from randquant.bench.suite import BASE_AUGMENTS, CROP_AUGMENTS
+from randquant.evaluate.stats import Contrast
 from randquant.io import write_bytes_atomic
 
 
@@ -44,35 +45,74 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
-def accuracy_vs_bins(rows: Sequence[Setting], modality: dict[str, str], path: Path) -> Path:
-    """Linear-probe accuracy vs number of bins, mean ± std error bars, one panel per modality."""
-    curves: dict[str, dict[str, list[tuple[int, float, float]]]] = {}
+def forest(contrasts: Sequence[Contrast], path: Path, *, metric: str = "linear_acc") -> Path:
+    """Forest plot: paired difference ± 95 % CI per contrast, one panel per dataset, a zero
+    line; filled markers where the Holm-corrected test found a difference."""
+    mine = [c for c in contrasts if c.metric == metric]
+    datasets = sorted({c.dataset for c in mine})
+    cols = min(4, max(1, len(datasets)))
+    rows = max(1, -(-len(datasets) // cols))
+    per = max((sum(c.dataset == d for c in mine) for d in datasets), default=1)
+    fig = _figure(3.6 * cols, (0.28 * per + 0.9) * rows)
+    axes = fig.subplots(rows, cols, squeeze=False).flatten()
+    for ax in axes[len(datasets) :]:
+        ax.set_visible(False)
+    for ax, d in zip(axes, datasets, strict=False):
+        cs = [c for c in mine if c.dataset == d]
+        ys = list(range(len(cs)))[::-1]
+        for y, c in zip(ys, cs, strict=True):
+            mean = 100 * c.mean_diff
+            lo, hi = 100 * c.ci_low, 100 * c.ci_high
+            err = [[mean - lo], [hi - mean]] if lo == lo and hi == hi else None
+            found = c.verdict in ("better", "worse")
+            ax.errorbar(
+                [mean],
+                [y],
+                xerr=err,
+                fmt="o",
+                color="C3" if c.verdict == "worse" else "C0",
+                mfc=None if found else "white",
+                capsize=2,
+            )
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(ys, [f"{c.a} − {c.b}" for c in cs], fontsize=7)
+        ax.set_title(d, fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.supxlabel(f"paired difference, {metric} (points; 95 % CI over seeds)", fontsize=8)
+    return _save(fig, path)
+
+
+def bins_curve(rows: Sequence[Setting], modality: dict[str, str], path: Path) -> Path:
+    """Linear-probe accuracy vs number of bins: mean over seeds with its 95 % t interval
+    (scipy), one panel per modality."""
+    from scipy import stats
+
+    curves: dict[str, dict[str, list[tuple[int, float, float, float]]]] = {}
     for s in rows:
         n = bins_of(s.augment)
         if s.group != "factors" or n is None:
             continue
-        c = s.metric("linear_acc")
+        vals = [100 * float(r.linear_acc) for r in s.runs]
+        mean = sum(vals) / len(vals)
+        lo = hi = mean
+        if len(vals) > 1 and len(set(vals)) > 1:
+            lo, hi = stats.t.interval(0.95, len(vals) - 1, loc=mean, scale=stats.sem(vals))
         m = modality.get(s.dataset, "other")
-        curves.setdefault(m, {}).setdefault(s.dataset, []).append((n, 100 * c.mean, 100 * c.std))
+        curves.setdefault(m, {}).setdefault(s.dataset, []).append((n, mean, lo, hi))
     fig = _figure(4.0 * max(1, len(curves)), 3.4)
     axes = fig.subplots(1, max(1, len(curves)), squeeze=False)[0]
     for ax, (m, per_ds) in zip(axes, sorted(curves.items()), strict=False):
         for dataset, pts in sorted(per_ds.items()):
             pts.sort()
-            ax.errorbar(
-                [p[0] for p in pts],
-                [p[1] for p in pts],
-                yerr=[p[2] for p in pts],
-                marker="o",
-                capsize=3,
-                label=dataset,
-            )
+            xs = [p[0] for p in pts]
+            ax.plot(xs, [p[1] for p in pts], marker="o", label=dataset)
+            ax.fill_between(xs, [p[2] for p in pts], [p[3] for p in pts], alpha=0.2)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("bins")
         ax.set_ylabel("linear probe accuracy %")
         ax.set_title(m)
         ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle("RQ: accuracy vs number of bins (mean ± std over seeds)")
+    fig.suptitle("RQ: accuracy vs number of bins (mean, 95 % CI over seeds)")
     return _save(fig, path)
 
 

@@ -22,19 +22,22 @@ was designed for (ViTs) and the method of the paper's ImageNet results.
 
 from __future__ import annotations
 
-import shlex
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from randquant.data.base import Dataset, SplitData
 from randquant.data.splits import stratified_subset
+
+if TYPE_CHECKING:
+    from randquant.engine.compare import CompareSettings
+    from randquant.engine.executor import Executor
+    from randquant.engine.sweep import SweepOutcome
 
 #: The generic augmentations and the modality's own set, run on every dataset.
 BASE_AUGMENTS: tuple[str, ...] = (
@@ -59,7 +62,21 @@ METHODS: dict[str, str] = {
 }
 CROP_LAYOUTS: frozenset[str] = frozenset({"image", "sequence", "points", "tokens"})
 TRANSFORMER_LAYOUTS: frozenset[str] = frozenset({"tokens", "vector"})
-SUITE_PROFILES: tuple[str, ...] = ("quick", "full")
+SUITE_PROFILES: tuple[str, ...] = ("quick", "full", "power")
+#: The suite's pre-declared contrasts (a vs b), tested per dataset with Holm within each
+#: dataset and metric; a pair whose arms a dataset lacks (crop on vectors) is left out.
+SUITE_CONTRASTS: tuple[tuple[str, str], ...] = (
+    ("rq", "none"),
+    ("rq", "noise"),
+    ("rq", "mask"),
+    ("rq", "channel_mask"),
+    ("rq", "mixup"),
+    ("rq", "specific"),
+    ("crop+rq", "crop"),
+    ("crop+rq", "crop+noise"),
+    ("crop+rq", "crop+mask"),
+    ("crop+rq", "crop+mixup"),
+)
 
 
 @dataclass(frozen=True)
@@ -68,16 +85,25 @@ class Budget:
 
     ``train``/``test`` cap the splits (stratified subset of the registry's ``data_profile``
     build; ``None`` keeps the split), ``width`` is the encoder width, ``probe_max_iter`` caps
-    the L-BFGS iterations of each linear-probe fit.
+    the L-BFGS iterations of each linear-probe fit. A run is sized by ``epochs`` or by
+    optimizer ``steps`` (then the epochs follow from the training split and the batch);
+    ``recipe`` fills what the budget leaves open (:mod:`randquant.engine.recipe`;
+    ``batch_size=None`` takes the recipe's).
     """
 
-    epochs: int
-    batch_size: int
+    epochs: int | None
+    batch_size: int | None
     width: int
     train: int | None
     test: int | None
     data_profile: str = "quick"
     probe_max_iter: int = 100
+    steps: int | None = None
+    recipe: str = "paper"
+
+    def __post_init__(self) -> None:
+        if (self.epochs is None) == (self.steps is None):
+            raise ValueError(f"a budget needs epochs or steps (one of them), got {self}")
 
 
 #: The profile table: a default row per profile and per-dataset overrides.
@@ -99,6 +125,76 @@ PROFILE_TABLE: dict[str, dict[str, Budget]] = {
         "basic_motions": Budget(epochs=40, batch_size=20, width=16, train=None, test=None),
         "wine": Budget(epochs=40, batch_size=32, width=16, train=None, test=None),
     },
+    # power: enough seeds for paired tests (see POWER_SEEDS), runs sized in optimizer steps
+    # with the small-data recipe, full train splits where affordable, test sets >= 1,000
+    # where the dataset has them; ~2.5 h on 2 cores (estimate in docs/benchmarks.md).
+    "power": {
+        "default": Budget(
+            epochs=None,
+            steps=200,
+            batch_size=64,
+            width=16,
+            train=4000,
+            test=1000,
+            data_profile="full",
+            probe_max_iter=1000,
+            recipe="small",
+        ),
+        "letter": Budget(
+            epochs=None,
+            steps=200,
+            batch_size=64,
+            width=16,
+            train=4000,
+            test=2000,
+            data_profile="full",
+            probe_max_iter=1000,
+            recipe="small",
+        ),
+        "espeak_digits": Budget(
+            epochs=None,
+            steps=60,
+            batch_size=64,
+            width=16,
+            train=2000,
+            test=None,
+            data_profile="full",
+            probe_max_iter=1000,
+            recipe="small",
+        ),
+        "furniture": Budget(
+            epochs=None,
+            steps=60,
+            batch_size=64,
+            width=16,
+            train=None,
+            test=None,
+            data_profile="full",
+            probe_max_iter=1000,
+            recipe="small",
+        ),
+        "wordnet_glosses": Budget(
+            epochs=None,
+            steps=60,
+            batch_size=64,
+            width=16,
+            train=4000,
+            test=1000,
+            data_profile="full",
+            probe_max_iter=1000,
+            recipe="small",
+        ),
+    },
+}
+#: The power profile's datasets and seeds: 10 seeds on three cheap datasets of three
+#: modalities (image, sensor, tabular), 5 on one dataset of every other modality.
+POWER_SEEDS: dict[str, int] = {
+    "digits": 10,
+    "mnist1d": 10,
+    "letter": 10,
+    "espeak_digits": 5,
+    "furniture": 5,
+    "wordnet_glosses": 5,
 }
 
 
@@ -132,6 +228,8 @@ class Job:
     method: str
     rq_on: str
     encoder: str = "auto"
+    #: The pairs its folder's index tests (``()``: ``rq`` against every other arm).
+    contrasts: tuple[tuple[str, str], ...] = ()
 
 
 def plan_dataset(name: str, layout: str, modality: str) -> tuple[list[Job], list[str]]:
@@ -143,11 +241,12 @@ def plan_dataset(name: str, layout: str, modality: str) -> tuple[list[Job], list
     else:
         notes.append(f"{name}: no crop for layout {layout!r}, skipped {', '.join(CROP_AUGMENTS)}")
     method = METHODS.get(modality, "simclr")
+    pairs = tuple((a, b) for a, b in SUITE_CONTRASTS if a in augments and b in augments)
     if layout == "tokens":
         # token ids take neither noise nor RQ: those run on the embedded tokens (DABS path)
-        jobs = [Job(name, "main", tuple(augments), method, "embedding")]
+        jobs = [Job(name, "main", tuple(augments), method, "embedding", contrasts=pairs)]
     else:
-        jobs = [Job(name, "main", tuple(augments), method, "input")]
+        jobs = [Job(name, "main", tuple(augments), method, "input", contrasts=pairs)]
     if layout in TRANSFORMER_LAYOUTS:
         if layout == "vector":
             jobs.append(Job(name, "dabs", ("rq", "mixup"), method, "embedding", "transformer"))
@@ -220,94 +319,216 @@ def run_jobs(
     trainer: Callable[..., Any] | None = None,
     progress: bool = True,
     title: str = "suite",
-) -> int:
-    """Run ``jobs`` for every seed (seed-major) through ``run_compare``; return runs recorded.
+    device: str = "auto",
+    executor: Executor | None = None,
+    references: bool = True,
+    seed_counts: dict[str, int] | None = None,
+    train: bool = True,
+) -> SweepOutcome:
+    """Run ``jobs`` for every seed (seed-major) as one sweep; return its outcome.
 
-    One overall progress bar; the bar's text names the run in progress.
+    ``seed_counts`` caps the seeds of a dataset (its first N of ``seeds``). Before any run,
+    each folder's contrasts are declared and its reference probes recorded
+    (:func:`evidence_first`; ``references=False`` skips the probes; ``train=False`` stops
+    there).
+
+    Every (seed, job, augmentation) is one run of :func:`randquant.engine.sweep.run_sweep`,
+    written under ``output/<dataset>/<group>``; finished runs are skipped. ``executor`` runs
+    them in this process (default) or on Ray. A failing run does not stop the others: it is
+    recorded under ``<group>/failed/`` and listed in ``output/failures.json``, which is
+    rebuilt from those records. ``device``: ``cpu``, ``cuda`` or ``auto``.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from randquant.data.standardize import standardize
+    from randquant.engine.compare import run_id
+    from randquant.engine.sweep import RunSpec, run_sweep
 
-    from randquant.engine.compare import pretrain_one, run_compare
+    slot: dict[str, Dataset] = {}
+
+    def load(name: str) -> Dataset:
+        if name not in slot:  # keep one dataset in memory
+            slot.clear()
+            slot[name] = standardize(loader(name, budgets[name]))
+        return slot[name]
+
+    settings = {
+        id(job): job_settings(job, budgets[job.dataset], len(load(job.dataset).train), device)
+        for job in jobs
+    }
+    caps = seed_counts or {}
+
+    def seeds_of(job: Job) -> list[int]:
+        return list(seeds[: caps.get(job.dataset, len(seeds))])
+
+    ids: dict[tuple[int, str, int], str] = {}
+    for job in jobs:  # run ids hash the data's shape: load each dataset once to name its runs
+        for augment in job.augments:
+            for seed in seeds:
+                ids[(id(job), augment, seed)] = run_id(
+                    load(job.dataset), augment, seed, settings[id(job)]
+                )
+    specs = [
+        RunSpec(
+            data=job.dataset,
+            augment=augment,
+            seed=seed,
+            settings=settings[id(job)],
+            output=output / job.dataset / job.group,
+            run_id=ids[(id(job), augment, seed)],
+            probe_max_iter=budgets[job.dataset].probe_max_iter,
+            trainer=trainer,
+        )
+        for seed in seeds
+        for job in jobs
+        if seed in seeds_of(job)
+        for augment in job.augments
+    ]
+    evidence_first(jobs, budgets, seeds_of, output, load, settings, references=references)
+    if not train:
+        from randquant.engine.results import rebuild_index
+
+        for folder in dict.fromkeys(output / j.dataset / j.group for j in jobs):
+            rebuild_index(folder)
+    outcome = run_sweep(
+        specs if train else [], load, executor=executor, progress=progress, title=title
+    )
+    write_failures(output)
+    return outcome
+
+
+def job_settings(job: Job, budget: Budget, n_train: int, device: str) -> CompareSettings:
+    """The concrete settings of ``job``'s runs: the budget, its recipe filling the rest, and
+    the epochs that give ``budget.steps`` optimizer steps on ``n_train`` samples."""
+    from randquant.engine.compare import CompareSettings
+    from randquant.engine.recipe import epochs_for_steps, resolve
+
+    batch = resolve(budget.recipe, n_train, 1, batch_size=budget.batch_size).batch_size
+    epochs = budget.epochs or epochs_for_steps(budget.steps or 1, n_train, batch)
+    chosen = resolve(budget.recipe, n_train, epochs, batch_size=batch)
+    return CompareSettings(
+        method=job.method,
+        epochs=epochs,
+        encoder=job.encoder,
+        width=budget.width,
+        batch_size=chosen.batch_size,
+        rq_on=job.rq_on,
+        lr=chosen.lr,
+        weight_decay=chosen.weight_decay,
+        device=device,
+        pretrain_options=chosen.pretrain_options,
+    )
+
+
+def evidence_first(
+    jobs: Sequence[Job],
+    budgets: dict[str, Budget],
+    seeds_of: Callable[[Job], list[int]],
+    output: Path,
+    load: Callable[[str], Dataset],
+    settings: dict[int, CompareSettings],
+    *,
+    references: bool = True,
+) -> None:
+    """Before any run: declare each folder's contrasts and record its reference probes
+    (raw input, untrained encoder) for every seed; both skip what is already there."""
+    from randquant.engine.contrasts import declare_contrasts, default_contrasts
+    from randquant.engine.references import ensure_references
+    from randquant.engine.sweep import command_line
+
+    for job in jobs:
+        folder = output / job.dataset / job.group
+        declare_contrasts(folder, job.contrasts or default_contrasts(job.augments))
+        if references:
+            ensure_references(
+                folder,
+                load(job.dataset),
+                seeds_of(job),
+                settings[id(job)],
+                probe_max_iter=budgets[job.dataset].probe_max_iter,
+                command=command_line(),
+            )
+
+
+def write_failures(output: Path) -> None:
+    """Rebuild ``output/failures.json`` from the failed-run records under ``output``."""
+    from randquant.engine.sweep import read_failures
     from randquant.io import write_json_atomic
 
-    base_trainer = trainer or pretrain_one
-    failures: list[str] = []
-    cache: dict[str, Dataset] = {}
-    total = len(seeds) * sum(len(j.augments) for j in jobs)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), disable=not progress) as bar:
-        task = bar.add_task(title, total=total)
-        for seed in seeds:
-            for job in jobs:
-                budget = budgets[job.dataset]
-                if job.dataset not in cache:
-                    bar.update(task, description=f"{title}: loading {job.dataset}")
-                    cache = {job.dataset: loader(job.dataset, budget)}  # keep one in memory
-
-                def traced(data: Dataset, augment: str, s: int, *a: Any, **kw: Any) -> Any:
-                    bar.update(task, description=f"{title}: {data.name} {augment} seed {s}")
-                    return base_trainer(data, augment, s, *a, **kw)
-
-                try:
-                    run_compare(
-                        cache[job.dataset],
-                        list(job.augments),
-                        job.method,
-                        budget.epochs,
-                        [seed],
-                        output / job.dataset / job.group,
-                        encoder=job.encoder,
-                        width=budget.width,
-                        batch_size=budget.batch_size,
-                        rq_on=job.rq_on,
-                        device="cpu",
-                        progress=False,
-                        trainer=traced,
-                        probe_max_iter=budget.probe_max_iter,
-                    )
-                except Exception as err:  # one broken setting must not stop the suite
-                    failures.append(f"{job.dataset}/{job.group} seed {seed}: {err!r}")
-                    bar.console.print(f"[red]failed[/] {failures[-1]}")
-                    write_json_atomic(output / "failures.json", failures)
-                bar.advance(task, len(job.augments))
-    return total
+    failed = read_failures(output)
+    path = output / "failures.json"
+    if failed:
+        write_json_atomic(
+            path, [f"{f['dataset']} {f['augment']} seed {f['seed']}: {f['error']}" for f in failed]
+        )
+    else:
+        path.unlink(missing_ok=True)
 
 
 def write_manifest(output: Path, kind: str, profile: str, extra: dict[str, Any]) -> None:
-    """Write ``OUT/<kind>.json``: hardware, commands, time, profile table and ``extra``.
+    """Record this invocation, then rebuild ``OUT/<kind>.json`` from every invocation.
 
-    An existing manifest is merged, not replaced: its ``commands`` are kept (this one is
-    appended), list values are united in order and dict values updated, so several
-    invocations into one folder (other datasets, more seeds) are all recorded.
+    Each call writes its own file ``OUT/invocations/<kind>-<UTC time>-<host>-<pid>.json``
+    (command, time, hardware, profile, ``extra``) and never touches another's, so
+    invocations running into one folder at the same time are all kept. The manifest is then
+    rebuilt from those files under a lock: ``commands`` in time order, list values united
+    in order, dict values updated, other values from the latest invocation. A manifest
+    written before invocation files existed becomes the first invocation.
     """
     import json
+    import os
+    import socket
 
     from randquant.bench.hardware import describe
-    from randquant.io import write_json_atomic
+    from randquant.engine.sweep import command_line
+    from randquant.io import file_lock, write_json_atomic
 
     path = output / f"{kind}.json"
-    try:
-        old: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        old = {}
-    command = "randquant " + shlex.join(sys.argv[1:])
-    earlier = [old["command"]] if "command" in old else []  # manifests before "commands"
-    merged: dict[str, Any] = dict(extra)
-    for key, value in extra.items():
-        prev = old.get(key)
-        if isinstance(value, list) and isinstance(prev, list):
-            merged[key] = list(dict.fromkeys([*prev, *value]))
-        elif isinstance(value, dict) and isinstance(prev, dict):
-            merged[key] = {**prev, **value}
-    payload = {
+    folder = output / "invocations"
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f"{now % 1:.6f}"[1:]
+    mine = {
         "kind": kind,
         "profile": profile,
-        "commands": list(dict.fromkeys([*old.get("commands", []), *earlier, command])),
-        "updated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "command": command_line(),
+        "updated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(now)),
         "hardware": describe(torch.get_num_threads()),
-        **merged,
+        **extra,
     }
-    write_json_atomic(path, payload)
+    with file_lock(output / f".{kind}.lock"):
+        if path.is_file() and not any(folder.glob(f"{kind}-*.json")):
+            try:  # a manifest from before invocation files: keep what it recorded
+                legacy = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                legacy = None
+            if isinstance(legacy, dict):
+                write_json_atomic(folder / f"{kind}-00000000T000000-legacy.json", legacy)
+        host = socket.gethostname().replace(os.sep, "_")
+        write_json_atomic(folder / f"{kind}-{stamp}-{host}-{os.getpid()}.json", mine)
+        invocations = []
+        for p in sorted(folder.glob(f"{kind}-*.json")):
+            try:
+                invocations.append(json.loads(p.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+        write_json_atomic(path, merge_invocations(invocations))
+
+
+def merge_invocations(invocations: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One manifest from invocation records in time order (see :func:`write_manifest`)."""
+    merged: dict[str, Any] = {}
+    commands: list[str] = []
+    for inv in invocations:
+        commands += [*inv.get("commands", []), *([inv["command"]] if "command" in inv else [])]
+        for key, value in inv.items():
+            prev = merged.get(key)
+            if isinstance(value, list) and isinstance(prev, list):
+                merged[key] = list(dict.fromkeys([*prev, *value]))
+            elif isinstance(value, dict) and isinstance(prev, dict):
+                merged[key] = {**prev, **value}
+            else:
+                merged[key] = value
+    merged.pop("command", None)
+    merged["commands"] = list(dict.fromkeys(commands))
+    return merged
 
 
 def run_suite(
@@ -320,10 +541,18 @@ def run_suite(
     loader: Loader = load_for_budget,
     trainer: Callable[..., Any] | None = None,
     progress: bool = True,
+    device: str = "auto",
+    executor: Executor | None = None,
+    references_only: bool = False,
 ) -> SuitePlan:
     """Plan and run the suite (resuming), writing ``OUT/suite.json`` first.
 
-    ``datasets`` names a subset of ``randquant data list`` (default: every installed one).
+    ``datasets`` names a subset of ``randquant data list`` (default: every installed one;
+    for ``power``, the datasets of :data:`POWER_SEEDS`, each run on its first N seeds).
+    ``references_only`` records the reference probes (and declares the contrasts) of every
+    folder and trains nothing (for result folders made before references existed).
+    ``executor``: in this process (default) or on Ray. When runs failed, the others finish
+    first, then :class:`~randquant.engine.sweep.SweepFailed` names the failed ones.
     """
     from randquant.data.registry import list_datasets
 
@@ -333,6 +562,8 @@ def run_suite(
         raise ValueError("seeds must hold at least one seed")
     infos = {d.name: d for d in list_datasets()}
     names = list(datasets) if datasets else [n for n, d in infos.items() if d.installed]
+    if profile == "power" and not datasets:
+        names = list(POWER_SEEDS)
     unknown = [n for n in names if n not in infos]
     if unknown:
         raise ValueError(f"datasets: unknown {unknown}; known: {', '.join(sorted(infos))}")
@@ -349,9 +580,20 @@ def run_suite(
             "methods": METHODS,
             "modalities": {n: infos[n].modality for n in names},
             "skipped": plan.notes,
+            "device": device,
         },
     )
     run_jobs(
-        plan.jobs, plan.budgets, seeds, output, loader=loader, trainer=trainer, progress=progress
-    )
+        plan.jobs,
+        plan.budgets,
+        seeds,
+        output,
+        loader=loader,
+        trainer=trainer,
+        progress=progress,
+        device=device,
+        executor=executor,
+        seed_counts=POWER_SEEDS if profile == "power" else None,
+        train=not references_only,
+    ).raise_if_failed()
     return plan

@@ -8,7 +8,9 @@ from pathlib import Path
 import typer
 
 from randquant.cli import app
+from randquant.cli.device import DeviceOpt, check_device
 from randquant.cli.paths import check_output_dir, check_output_file
+from randquant.cli.sweep import RayAddressOpt, WorkersOpt
 
 bench_app = typer.Typer(
     help="Benchmarks: the op's speed and memory, the accuracy suite.\n\n"
@@ -31,74 +33,109 @@ def _int_list(text: str, option: str) -> tuple[int, ...]:
 
 @bench_app.command("op")
 def bench_op(
-    shape: str = typer.Option("64,3,224,224", help="Input shape (batch, channels, ...)."),
-    bins: str = typer.Option("8,64", help="Bin counts to time, comma-separated."),
+    shape: str | None = typer.Option(
+        None, help="Input shape (batch, channels, ...); default 64,3,224,224 (cuda: 256,...)."
+    ),
+    bins: str | None = typer.Option(
+        None, help="Bin counts, comma-separated; default 8,64 (cuda: 8,16,64)."
+    ),
+    dtypes: str | None = typer.Option(
+        None, help="float32, bfloat16, float16, comma-separated; default float32 (cuda: +bf16)."
+    ),
     threads: int = typer.Option(2, min=1, help="CPU threads for torch and numba."),
     repeats: int = typer.Option(7, min=1, help="Interleaved rounds; medians are reported."),
     baseline: bool = typer.Option(True, help="Also time the naive mask-per-bin baseline."),
+    peer: bool = typer.Option(True, help="Also time the official mask-per-bin algorithm."),
+    device: DeviceOpt = "auto",
     output: Path | None = typer.Option(None, help="Also write the results as JSON here."),
 ) -> None:
-    """Time RQ against x.clone() and a naive mask-per-bin implementation.
+    """Time RQ against x.clone(), a naive mask-per-bin baseline and the official algorithm.
 
-    Example: randquant bench op --shape 64,3,224,224 --bins 8,64 --threads 2
+    On a GPU (CUDA events), the torch path and the fused Triton kernels (when triton is
+    installed), each as the whole op and as the apply alone; GB/s against the copy's.
+
+    Example: randquant bench op --shape 64,3,224,224 --bins 8,64 --threads 2 --device cpu
     """
     from rich.console import Console
     from rich.table import Table
 
     from randquant.bench.hardware import describe
-    from randquant.bench.op import first_call_seconds, rows_as_dicts, run_op_bench
-    from randquant.cli.paths import check_output_file
+    from randquant.bench.op import (
+        DEFAULT_SHAPES,
+        DTYPES,
+        bandwidth_verdict,
+        first_call_seconds,
+        rows_as_dicts,
+        run_op_bench,
+    )
     from randquant.io import write_json_atomic
 
     if output is not None:
         check_output_file(output, "--output")
-    dims = _int_list(shape, "--shape")
-    if len(dims) < 2:
+    dims = None if shape is None else _int_list(shape, "--shape")
+    if dims is not None and len(dims) < 2:
         raise typer.BadParameter("needs at least (batch, channels)", param_hint="--shape")
+    kinds = None if dtypes is None else tuple(_name_list(dtypes) or [])
+    if kinds is not None and (not kinds or any(k not in DTYPES for k in kinds)):
+        raise typer.BadParameter(
+            f"expected some of {', '.join(DTYPES)}, got {dtypes!r}", param_hint="--dtypes"
+        )
+    bin_list = None if bins is None else _int_list(bins, "--bins")
+    dev = check_device(device)
+    dims = dims or DEFAULT_SHAPES.get(dev.type, DEFAULT_SHAPES["cpu"])
     console = Console()
     hw = describe(threads)
     console.print(
-        f"[bold]randquant bench op[/] shape={dims} threads={threads} "
-        f"repeats={repeats}\n{hw['cpu']} ({hw['cores']} cores), torch {hw['torch']}, "
-        f"numba {hw['numba']}"
+        f"[bold]randquant bench op[/] device={dev.type} shape={dims} "
+        f"threads={threads} repeats={repeats}\n{hw['cpu']} ({hw['cores']} cores), "
+        f"torch {hw['torch']}, numba {hw['numba']}, GPU {hw['gpu']}"
     )
     rows = run_op_bench(
         shape=dims,
-        bins=_int_list(bins, "--bins"),
+        bins=bin_list,
         threads=threads,
         repeats=repeats,
         baseline=baseline,
+        peer=peer,
+        device=device,
+        dtypes=kinds,
     )
-    table = Table("implementation", "bins", "ms", "× clone", "× baseline", "peak MB")
+    table = Table("implementation", "dtype", "bins", "ms", "× clone", "× baseline", "GB/s",
+                  "% copy", "peak MB")  # fmt: skip
     for r in rows:
         table.add_row(
             r.implementation,
+            r.dtype,
             str(r.bins),
-            f"{r.ms:.1f}",
+            f"{r.ms:.2f}",
             f"{r.x_clone:.2f}",
             "" if r.x_baseline is None else f"{r.x_baseline:.4f}",
+            f"{r.gb_s:.3g}",
+            f"{r.copy_bw_pct:.0f}",
             "n/a" if r.peak_extra_mb is None else f"{r.peak_extra_mb:.0f}",
         )
     console.print(table)
-    cold, warm = first_call_seconds(cold=True), first_call_seconds(cold=False)
-    console.print(
-        f"first call in a new process: {cold:.2f} s compiling (empty numba cache), "
-        f"{warm:.2f} s with the cache"
-    )
-    console.print(f"input size: {4 * math.prod(dims) / 2**20:.0f} MB")
-    if output is not None:
-        write_json_atomic(
-            output,
-            {
-                "hardware": hw,
-                "shape": dims,
-                "threads": threads,
-                "repeats": repeats,
-                "rows": rows_as_dicts(rows),
-                "first_call_cold_s": cold,
-                "first_call_warm_s": warm,
-            },
+    for line in bandwidth_verdict(rows):
+        console.print(line)
+    console.print(f"input size: {4 * math.prod(dims) / 2**20:.1f} MB as float32")
+    payload: dict[str, object] = {
+        "hardware": hw,
+        "device": dev.type,
+        "shape": list(dims),
+        "threads": threads,
+        "repeats": repeats,
+        "rows": rows_as_dicts(rows),
+        "bandwidth": bandwidth_verdict(rows),
+    }
+    if dev.type == "cpu":
+        cold, warm = first_call_seconds(cold=True), first_call_seconds(cold=False)
+        console.print(
+            f"first call in a new process: {cold:.2f} s compiling (empty numba cache), "
+            f"{warm:.2f} s with the cache"
         )
+        payload |= {"first_call_cold_s": cold, "first_call_warm_s": warm}
+    if output is not None:
+        write_json_atomic(output, payload)
         console.print(f"wrote {output}")
 
 
@@ -128,19 +165,34 @@ def _set_threads(threads: int) -> None:
 
 @bench_app.command("suite")
 def bench_suite(
-    profile: str = typer.Option("quick", help="quick | full (see randquant.bench.suite)."),
+    profile: str = typer.Option("quick", help="quick | full | power (see randquant.bench.suite)."),
     datasets: str | None = typer.Option(None, help="Comma-separated names; default: all."),
     seeds: str = typer.Option("0,1,2", help="Seeds, comma-separated."),
     groups: str | None = typer.Option(None, help="Only these job groups: main, dabs, shed."),
     output: Path | None = typer.Option(None, help="Default: benchmarks/results/suite/PROFILE."),
     threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy box)."),
     progress: bool = typer.Option(True, help="Show the progress bar."),
+    device: DeviceOpt = "auto",
+    workers: WorkersOpt = None,
+    ray_address: RayAddressOpt = None,
+    references_only: bool = typer.Option(
+        False,
+        "--references-only",
+        help="Only record the reference probes (raw input, untrained encoder) of every "
+        "folder and rebuild the indexes; train nothing.",
+    ),
 ) -> None:
     """Every dataset x augmentation x seed, resumable; one result file per run.
+
+    With --workers N (N > 1) or --ray-address the runs are Ray tasks (--threads then applies
+    to runs in this process only; each Ray task uses one thread). Exits 1 naming the runs
+    that failed, once the others finished.
 
     Example: randquant bench suite --profile quick --datasets digits,watch --seeds 0
     """
     from randquant.bench.suite import SUITE_PROFILES, run_suite
+    from randquant.cli.sweep import check_executor, exit_failed
+    from randquant.engine.sweep import SweepFailed
 
     if profile not in SUITE_PROFILES:
         raise typer.BadParameter(
@@ -149,6 +201,8 @@ def bench_suite(
     out = output or Path("benchmarks/results/suite") / profile
     check_output_dir(out, "--output")
     _set_threads(threads)
+    check_device(device)
+    executor = check_executor(workers, ray_address, device)
     try:
         plan = run_suite(
             profile,
@@ -157,9 +211,14 @@ def bench_suite(
             datasets=_name_list(datasets),
             groups=_name_list(groups),
             progress=progress,
+            executor=executor,
+            device=device,
+            references_only=references_only,
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
+    except SweepFailed as err:
+        raise exit_failed(err) from None
     for note in plan.notes:
         typer.echo(f"skipped: {note}")
     typer.echo(f"results under {out}")
@@ -175,13 +234,20 @@ def bench_ablation(
     output: Path | None = typer.Option(None, help="Default: benchmarks/results/ablation/PROFILE."),
     threads: int = typer.Option(1, min=1, help="torch CPU threads."),
     progress: bool = typer.Option(True, help="Show the progress bar."),
+    device: DeviceOpt = "auto",
+    workers: WorkersOpt = None,
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """RQ ablations: bins, edge spacing, proxy, p, input vs embedding; resumable.
+
+    --workers / --ray-address as for `randquant bench suite`.
 
     Example: randquant bench ablation --datasets digits --seeds 0,1,2
     """
     from randquant.bench.ablation import run_ablation
     from randquant.bench.suite import SUITE_PROFILES
+    from randquant.cli.sweep import check_executor, exit_failed
+    from randquant.engine.sweep import SweepFailed
 
     if profile not in SUITE_PROFILES:
         raise typer.BadParameter(
@@ -190,11 +256,23 @@ def bench_ablation(
     out = output or Path("benchmarks/results/ablation") / profile
     check_output_dir(out, "--output")
     _set_threads(threads)
+    check_device(device)
+    executor = check_executor(workers, ray_address, device)
     names = _name_list(datasets) or []
     try:
-        run_ablation(profile, _seed_list(seeds), out, datasets=names, progress=progress)
+        run_ablation(
+            profile,
+            _seed_list(seeds),
+            out,
+            datasets=names,
+            progress=progress,
+            executor=executor,
+            device=device,
+        )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
+    except SweepFailed as err:
+        raise exit_failed(err) from None
     typer.echo(f"results under {out}")
 
 
@@ -204,20 +282,46 @@ def bench_train_step(
     width: int = typer.Option(64, min=1, help="Encoder width."),
     repeats: int = typer.Option(5, min=1, help="Interleaved rounds; medians are reported."),
     threads: int = typer.Option(2, min=1, help="torch CPU threads."),
+    device: DeviceOpt = "auto",
+    data: Path | None = typer.Option(
+        None, help="Time this .npz instead of the image and audio settings."
+    ),
+    method: str = typer.Option("simclr", help="SSL method for --data."),
     output: Path | None = typer.Option(
         Path("benchmarks/results/train_step.json"), help="Where to write the JSON."
     ),
 ) -> None:
     """Share of a real training step (image and audio settings) spent in RQ; target <= 5 %.
 
-    Example: randquant bench train-step --batch-size 128 --threads 2
+    Example: randquant bench train-step --batch-size 128 --threads 2 --device cpu
     """
     from randquant.bench.training_cost import run_training_cost
+    from randquant.engine.config import METHOD_NAMES
     from randquant.io import write_json_atomic
 
     if output is not None:
         check_output_file(output, "--output")
-    result = run_training_cost(batch_size=batch_size, width=width, repeats=repeats, threads=threads)
+    check_device(device)
+    if data is not None and not data.is_file():
+        raise typer.BadParameter(f"no such file: {data}", param_hint="--data")
+    if method not in METHOD_NAMES:
+        raise typer.BadParameter(
+            f"one of {', '.join(METHOD_NAMES)}, got {method!r}", param_hint="--method"
+        )
+    try:
+        result = run_training_cost(
+            batch_size=batch_size,
+            width=width,
+            repeats=repeats,
+            threads=threads,
+            device=device,
+            data=data,
+            method=method,
+        )
+    except ValueError as err:
+        if data is None:
+            raise
+        raise typer.BadParameter(str(err), param_hint="--data") from None  # unreadable file
     for r in result["rows"]:
         typer.echo(
             f"{r['name']}: step {r['step_ms_none']:.0f} ms (none) / {r['step_ms_rq']:.0f} ms (rq); "

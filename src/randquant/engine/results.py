@@ -2,6 +2,11 @@
 
 Every file is written atomically (a temporary name in the same folder, then ``os.replace``),
 so a process killed at any moment leaves either the old file or the new one, never half of it.
+
+The records are the store: one file per run, ``runs/<run_id>.json`` (and
+``failed/<run_id>.json`` for a run that failed). ``results.*`` are an index, always rebuilt
+from the record files by :func:`rebuild_index` under a file lock, never merged, so sweeps
+writing into one folder at the same time lose nothing.
 """
 
 from __future__ import annotations
@@ -12,12 +17,17 @@ import io
 import json
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from randquant.io import file_lock
 from randquant.io import write_text_atomic as write_atomic
+
+if TYPE_CHECKING:
+    from randquant.engine.references import ReferenceRecord
+    from randquant.evaluate.stats import Contrast
 
 
 @dataclass(frozen=True)
@@ -25,7 +35,12 @@ class RunRecord:
     """The outcome of one (augmentation, seed) run: pretraining then both probes.
 
     Accuracies and F1 scores are fractions in ``[0, 1]``; ``train_seconds`` is the
-    pretraining wall time.
+    pretraining wall time, summed over every resume of the run. ``provenance`` says where
+    and how the record was made (command, code version, host, hardware, threads, device,
+    start and end times; see :func:`randquant.engine.sweep.provenance`); records written
+    before it existed have ``{}``. ``probe`` holds the linear fit's ``C``, ``converged``,
+    ``n_iter`` and ``cv_accuracy``; ``predictions`` the per-item test predictions of each
+    probe (``linear``, ``knn``), for paired per-item tests; older records have ``{}``.
     """
 
     augment: str
@@ -44,6 +59,9 @@ class RunRecord:
     rq_on: str
     linear_weight_decay: float
     run_id: str
+    provenance: dict[str, Any] = field(default_factory=dict)
+    probe: dict[str, Any] = field(default_factory=dict)
+    predictions: dict[str, list[int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (field order kept)."""
@@ -51,12 +69,19 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
-        """Rebuild a record; ``ValueError`` names the missing fields."""
-        names = [f.name for f in dataclasses.fields(cls)]
-        missing = [n for n in names if n not in data]
+        """Rebuild a record; ``ValueError`` names the missing fields (those with a default,
+        added later, may be absent)."""
+        fields = dataclasses.fields(cls)
+        missing = [
+            f.name
+            for f in fields
+            if f.name not in data
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]
         if missing:
             raise ValueError(f"run record lacks fields {missing}")
-        return cls(**{n: data[n] for n in names})
+        return cls(**{f.name: data[f.name] for f in fields if f.name in data})
 
 
 def save_run(runs_dir: Path, record: RunRecord) -> Path:
@@ -180,19 +205,63 @@ def markdown_table(records: Sequence[RunRecord]) -> str:
 
 
 def csv_text(records: Sequence[RunRecord]) -> str:
-    """All records as CSV, one row per run, columns in :class:`RunRecord` field order."""
+    """All records as CSV, one row per run, columns in :class:`RunRecord` field order
+    (without the per-item ``predictions``, which stay in the JSON files)."""
     buf = io.StringIO()
-    names = [f.name for f in dataclasses.fields(RunRecord)]
+    names = [f.name for f in dataclasses.fields(RunRecord) if f.name != "predictions"]
     writer = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
     writer.writeheader()
     for r in records:
-        writer.writerow(r.to_dict())
+        row = r.to_dict()
+        row.pop("predictions")
+        writer.writerow(
+            {k: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for k, v in row.items()}
+        )
     return buf.getvalue()
 
 
-def write_results(output_dir: Path, records: Sequence[RunRecord]) -> None:
-    """Write ``results.json``, ``results.csv`` and ``results.md`` under ``output_dir``."""
-    payload = json.dumps([r.to_dict() for r in records], indent=2) + "\n"
+def write_results(
+    output_dir: Path,
+    records: Sequence[RunRecord],
+    references: Sequence[ReferenceRecord] = (),
+    contrasts: Sequence[Contrast] = (),
+) -> None:
+    """Write ``results.json``, ``results.csv`` and ``results.md`` under ``output_dir``.
+
+    ``results.json`` is ``{"runs": [...], "references": [...], "contrasts": [...]}``
+    (:func:`randquant.engine.contrasts.index_payload`); ``results.md`` shows the reference
+    rows and the contrast table under the per-arm table.
+    """
+    from randquant.engine.contrasts import contrast_lines, index_payload, reference_lines
+
+    payload = json.dumps(index_payload(records, references, contrasts), indent=2) + "\n"
     write_atomic(output_dir / "results.json", payload)
     write_atomic(output_dir / "results.csv", csv_text(records))
-    write_atomic(output_dir / "results.md", markdown_table(records))
+    extra = reference_lines(references) + contrast_lines(contrasts)
+    md = markdown_table(records) + ("\n" + "\n".join(extra) if extra else "")
+    write_atomic(output_dir / "results.md", md)
+
+
+INDEX_LOCK = ".index.lock"
+
+
+def rebuild_index(
+    output_dir: Path,
+    order: Callable[[RunRecord], Any] = lambda r: r.run_id,
+) -> list[RunRecord]:
+    """Rebuild ``results.*`` of ``output_dir`` from every record in ``output_dir/runs``.
+
+    Holds ``output_dir/.index.lock`` while reading and writing, so of two sweeps finishing
+    runs in one folder at once the one that writes last has read every record written
+    before it. ``order`` sorts the records (default: by run id). The reference records
+    (``references/``) and the contrasts declared in ``contrasts.json`` (default: ``rq``
+    against every other arm) go into the index too. Returns the run records.
+    """
+    from randquant.engine.contrasts import declared_contrasts, run_contrasts
+    from randquant.engine.references import load_references
+
+    with file_lock(output_dir / INDEX_LOCK):
+        records = sorted(load_runs(output_dir / "runs"), key=order)
+        contrasts = run_contrasts(records, declared_contrasts(output_dir))
+        write_results(output_dir, records, load_references(output_dir), contrasts)
+    return records
