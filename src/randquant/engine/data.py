@@ -14,10 +14,11 @@ worker got the sample, or on a resume.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
+from lightning.fabric.utilities.seed import pl_worker_init_function
 from torch import Tensor
 from torch.utils.data import DataLoader, DistributedSampler
 
@@ -68,16 +69,6 @@ class EpochSampler(DistributedSampler[Any]):
             yield epoch, int(i)
 
 
-def _seed_worker(worker_id: int) -> None:
-    """Seed python/numpy/torch in a worker from torch's per-worker seed (itself from the loader's
-    seeded generator), so any stray global-RNG use there is reproducible too."""
-    import random
-
-    seed = torch.initial_seed() % 2**32
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (seeding the legacy global RNG is the point)
-
-
 def shard_batch_size(n: int, batch_size: int, world_size: int) -> int:
     """The per-rank batch size: ``batch_size`` clipped to the rank's shard (>= 2 needed)."""
     shard = n // world_size
@@ -121,7 +112,9 @@ def train_loader(
         sampler=sampler,
         drop_last=True,
         num_workers=num_workers,
-        worker_init_fn=_seed_worker if num_workers > 0 else None,
+        # Lightning's worker seeding: python/numpy/torch in each worker from the loader's seeded
+        # generator, the worker id and the rank, so stray global-RNG use is reproducible too
+        worker_init_fn=partial(pl_worker_init_function, rank=rank) if num_workers > 0 else None,
         generator=torch.Generator().manual_seed(derive_seed(seed, 4, rank)),
         persistent_workers=False,
     )
