@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from randquant.cli import app
+from randquant.cli.device import DeviceOpt, check_device
 from randquant.cli.paths import check_output_dir
 
 
@@ -17,6 +18,7 @@ def demo(
     datasets: int = typer.Option(3, min=1, max=3, help="How many datasets (modalities)."),
     threads: int = typer.Option(2, min=1, help="torch and numba CPU threads."),
     progress: bool = typer.Option(True, help="Show progress bars."),
+    device: DeviceOpt = "auto",
 ) -> None:
     """Compare RQ with other augmentations on 2-3 small real datasets; table, plots, gallery.
 
@@ -29,10 +31,13 @@ def demo(
     from randquant.bench.suite import set_threads
 
     check_output_dir(output, "--output")
+    check_device(device)
     set_threads(threads)
     console = Console()
     start = time.perf_counter()
-    choice, _ = run_demo(output, n_datasets=datasets, progress=progress, echo=console.print)
+    choice, _ = run_demo(
+        output, n_datasets=datasets, progress=progress, echo=console.print, device=device
+    )
     header, rows = comparison_rows(output, choice.datasets)
     table = Table(*header, title="linear-probe accuracy % (1 seed; best per column in bold)")
     for row in rows:
