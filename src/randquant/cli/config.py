@@ -25,7 +25,6 @@ import re
 import typing
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -220,8 +219,3 @@ def parse(tree: type[T], argv: Sequence[str], *, skips: Skips | None = None) -> 
         return out
     except ValueError as err:
         raise _from_value_error(err, None, top, aliases) from None
-
-
-def path_or_none(value: Path | str | None) -> Path | None:
-    """``value`` as a ``Path`` (YAML gives strings)."""
-    return None if value is None else Path(value)
