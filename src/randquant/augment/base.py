@@ -21,9 +21,10 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -46,13 +47,21 @@ CONTEXT_PARAMS: frozenset[str] = frozenset({"layout", "modality"})
 class BatchAugmentation(nn.Module):
     """Base class: a batch in, a batch of the same shape, dtype and device out.
 
-    Subclasses set ``name`` (the spec name), ``layouts`` (the layouts they accept) and call
-    ``super().__init__(layout=..., **options)`` so that ``repr`` and :meth:`to_spec` show the
-    options. They implement :meth:`transform`, which receives a validated batch.
+    Subclasses set ``name`` (the spec name), ``layouts`` (the layouts they accept), take their
+    options as keyword-only ``__init__`` arguments and call ``super().__init__(layout=layout)``:
+    the options they were built with are recorded from that signature, so ``repr`` and
+    :meth:`to_spec` show them (a subclass that passes ``**options`` itself records those
+    instead). They implement :meth:`transform`, which receives a validated batch.
     """
 
     name: ClassVar[str] = "augmentation"
     layouts: ClassVar[tuple[str, ...]] = FLOAT_LAYOUTS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = _recording_options(init)  # type: ignore[method-assign]
 
     def __init__(self, *, layout: str | None = None, **options: Any) -> None:
         super().__init__()
@@ -69,6 +78,7 @@ class BatchAugmentation(nn.Module):
             )
         self.layout = layout
         self.options: dict[str, Any] = dict(options)
+        self._options_given = bool(options)
 
     def forward(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Augment the batch ``x`` (``N`` first); the result has ``x``'s shape and dtype."""
@@ -142,6 +152,27 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _recording_options(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a subclass ``__init__`` so that, unless it passed its options to the base itself,
+    the keyword-only arguments it was called with (defaults filled) become ``self.options``."""
+    signature = inspect.signature(init)
+    keyword_only = [
+        p.name
+        for p in signature.parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in CONTEXT_PARAMS
+    ]
+
+    @functools.wraps(init)
+    def wrapper(self: BatchAugmentation, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if keyword_only and not self._options_given:
+            bound = signature.bind(self, *args, **kwargs)
+            bound.apply_defaults()
+            self.options = {name: bound.arguments[name] for name in keyword_only}
+
+    return wrapper
 
 
 class Identity(BatchAugmentation):

@@ -76,7 +76,7 @@ class RandomCrop(BatchAugmentation):
                 "crop: layout 'vector' has no sequential axis to crop; "
                 "use mask, channel_mask, noise or rq"
             )
-        super().__init__(layout=layout, scale_min=scale_min, scale_max=scale_max)
+        super().__init__(layout=layout)
         lo, hi = _DEFAULT_SCALE[layout]
         self.scale = (
             lo if scale_min is None else scale_min,

@@ -119,7 +119,7 @@ class GaussianNoise(BatchAugmentation):
     layouts = (*FLOAT_LAYOUTS, "embedding")
 
     def __init__(self, *, layout: str, sigma: float = 0.1, p: float = 1.0) -> None:
-        super().__init__(layout=layout, sigma=sigma, p=p)
+        super().__init__(layout=layout)
         self.sigma = check_positive("sigma", sigma, allow_zero=True)
         self.p = check_probability("p", p)
 
@@ -151,7 +151,7 @@ class RandomMask(BatchAugmentation):
     layouts = (*FLOAT_LAYOUTS, "tokens")
 
     def __init__(self, *, layout: str, ratio: float = 0.5, p: float = 1.0) -> None:
-        super().__init__(layout=layout, ratio=ratio, p=p)
+        super().__init__(layout=layout)
         self.ratio = check_probability("ratio", ratio)
         self.p = check_probability("p", p)
 
@@ -196,7 +196,7 @@ class ChannelMask(BatchAugmentation):
     layouts = (*FLOAT_LAYOUTS, "embedding")
 
     def __init__(self, *, layout: str, p: float = 0.2) -> None:
-        super().__init__(layout=layout, p=p)
+        super().__init__(layout=layout)
         self.p = check_probability("p", p)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -224,7 +224,7 @@ class MixupMarker(BatchAugmentation):
     layouts = (*FLOAT_LAYOUTS, "tokens")
 
     def __init__(self, *, layout: str, alpha: float = 1.0) -> None:
-        super().__init__(layout=layout, alpha=alpha)
+        super().__init__(layout=layout)
         self.alpha = check_positive("alpha", alpha)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:

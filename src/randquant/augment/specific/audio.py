@@ -34,7 +34,7 @@ class BackgroundMixup(BatchAugmentation):
     layouts = ("sequence",)
 
     def __init__(self, *, layout: str = "sequence", ratio: float = 0.4) -> None:
-        super().__init__(layout=layout, ratio=ratio)
+        super().__init__(layout=layout)
         self.ratio = check_probability("ratio", ratio)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -58,9 +58,7 @@ class SpectrogramResizedCrop(BatchAugmentation):
         scale_min: float = 0.6,
         scale_max: float = 1.5,
     ) -> None:
-        super().__init__(
-            layout=layout, virtual_scale=virtual_scale, scale_min=scale_min, scale_max=scale_max
-        )
+        super().__init__(layout=layout)
         if virtual_scale < 1.0:
             raise ValueError(f"virtual_scale must be >= 1, got {virtual_scale!r}")
         check_range("scale_min", scale_min, "scale_max", scale_max, upper=virtual_scale)
@@ -107,14 +105,7 @@ class SpecAugmentMask(BatchAugmentation):
         time_width: float = 0.15,
         p: float = 1.0,
     ) -> None:
-        super().__init__(
-            layout=layout,
-            freq_masks=freq_masks,
-            freq_width=freq_width,
-            time_masks=time_masks,
-            time_width=time_width,
-            p=p,
-        )
+        super().__init__(layout=layout)
         self.freq = (
             check_int("freq_masks", freq_masks),
             check_probability("freq_width", freq_width),

@@ -47,7 +47,7 @@ class ImageResizedCrop(BatchAugmentation):
     layouts = ("image",)
 
     def __init__(self, *, layout: str = "image", scale_min: float = 0.08, scale_max: float = 1.0):
-        super().__init__(layout=layout, scale_min=scale_min, scale_max=scale_max)
+        super().__init__(layout=layout)
         check_range("scale_min", scale_min, "scale_max", scale_max)
         self.scale = (scale_min, scale_max)
 
@@ -64,7 +64,7 @@ class HorizontalFlip(BatchAugmentation):
     layouts = ("image",)
 
     def __init__(self, *, layout: str = "image", p: float = 0.5) -> None:
-        super().__init__(layout=layout, p=p)
+        super().__init__(layout=layout)
         self.p = check_probability("p", p)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -91,14 +91,7 @@ class ColorJitter(BatchAugmentation):
         hue: float = 0.1,
         p: float = 0.8,
     ) -> None:
-        super().__init__(
-            layout=layout,
-            brightness=brightness,
-            contrast=contrast,
-            saturation=saturation,
-            hue=hue,
-            p=p,
-        )
+        super().__init__(layout=layout)
         for opt, v in (
             ("brightness", brightness),
             ("contrast", contrast),
@@ -141,7 +134,7 @@ class RandomGrayscale(BatchAugmentation):
     layouts = ("image",)
 
     def __init__(self, *, layout: str = "image", p: float = 0.2) -> None:
-        super().__init__(layout=layout, p=p)
+        super().__init__(layout=layout)
         self.p = check_probability("p", p)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -172,7 +165,7 @@ class GaussianBlur(BatchAugmentation):
         sigma_max: float = 2.0,
         p: float = 0.5,
     ) -> None:
-        super().__init__(layout=layout, sigma_min=sigma_min, sigma_max=sigma_max, p=p)
+        super().__init__(layout=layout)
         check_range("sigma_min", sigma_min, "sigma_max", sigma_max, upper=math.inf)
         self.sigma = (sigma_min, sigma_max)
         self.p = check_probability("p", p)

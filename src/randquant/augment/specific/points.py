@@ -37,7 +37,7 @@ class UpAxisRotation(BatchAugmentation):
     layouts = ("points",)
 
     def __init__(self, *, layout: str = "points", up: Literal["x", "y", "z"] = "y") -> None:
-        super().__init__(layout=layout, up=up)
+        super().__init__(layout=layout)
         if up not in _AXES:
             raise ValueError(f"up must be one of {tuple(_AXES)}, got {up!r}")
         self.axis = _AXES[up]
@@ -57,7 +57,7 @@ class AnisotropicScale(BatchAugmentation):
     def __init__(
         self, *, layout: str = "points", scale_min: float = 0.8, scale_max: float = 1.25
     ) -> None:
-        super().__init__(layout=layout, scale_min=scale_min, scale_max=scale_max)
+        super().__init__(layout=layout)
         check_range("scale_min", scale_min, "scale_max", scale_max, upper=math.inf)
         self.scale = (scale_min, scale_max)
 
@@ -73,7 +73,7 @@ class PointJitter(BatchAugmentation):
     layouts = ("points",)
 
     def __init__(self, *, layout: str = "points", sigma: float = 0.01, clip: float = 0.05) -> None:
-        super().__init__(layout=layout, sigma=sigma, clip=clip)
+        super().__init__(layout=layout)
         self.sigma = check_positive("sigma", sigma, allow_zero=True)
         self.clip = check_positive("clip", clip)
 
@@ -89,7 +89,7 @@ class PointDropout(BatchAugmentation):
     layouts = ("points",)
 
     def __init__(self, *, layout: str = "points", max_ratio: float = 0.875) -> None:
-        super().__init__(layout=layout, max_ratio=max_ratio)
+        super().__init__(layout=layout)
         self.max_ratio = check_probability("max_ratio", max_ratio)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:

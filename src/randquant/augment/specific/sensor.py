@@ -34,7 +34,7 @@ class SensorJitter(BatchAugmentation):
     layouts = ("sequence",)
 
     def __init__(self, *, layout: str = "sequence", sigma: float = 0.05) -> None:
-        super().__init__(layout=layout, sigma=sigma)
+        super().__init__(layout=layout)
         self.sigma = check_positive("sigma", sigma, allow_zero=True)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -48,7 +48,7 @@ class SensorScale(BatchAugmentation):
     layouts = ("sequence",)
 
     def __init__(self, *, layout: str = "sequence", sigma: float = 0.1) -> None:
-        super().__init__(layout=layout, sigma=sigma)
+        super().__init__(layout=layout)
         self.sigma = check_positive("sigma", sigma, allow_zero=True)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -65,7 +65,7 @@ class TimeWarp(BatchAugmentation):
     def __init__(
         self, *, layout: str = "sequence", sigma: float = 0.2, knots: int = 4, p: float = 1.0
     ) -> None:
-        super().__init__(layout=layout, sigma=sigma, knots=knots, p=p)
+        super().__init__(layout=layout)
         self.sigma = check_positive("sigma", sigma, allow_zero=True)
         self.knots = check_int("knots", knots)
         self.p = check_probability("p", p)
@@ -88,7 +88,7 @@ class SegmentPermutation(BatchAugmentation):
     layouts = ("sequence",)
 
     def __init__(self, *, layout: str = "sequence", max_segments: int = 5, p: float = 1.0) -> None:
-        super().__init__(layout=layout, max_segments=max_segments, p=p)
+        super().__init__(layout=layout)
         self.max_segments = check_int("max_segments", max_segments, minimum=1)
         self.p = check_probability("p", p)
 

@@ -24,7 +24,7 @@ class Scarf(BatchAugmentation):
     layouts = ("vector",)
 
     def __init__(self, *, layout: str = "vector", ratio: float = 0.6) -> None:
-        super().__init__(layout=layout, ratio=ratio)
+        super().__init__(layout=layout)
         self.ratio = check_probability("ratio", ratio)
 
     def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
