@@ -141,6 +141,9 @@ BAD = [
     (["--image-size", "0"], "--image-size"),
     (["--profile", "full"], "--profile"),
     (["--threads", "0"], "--threads"),
+    (["--contrast", "rq:bogus"], "--contrast"),
+    (["--contrast", "rq:rq"], "--contrast"),
+    (["--recipe", "imagenet"], "--recipe"),
 ]
 
 

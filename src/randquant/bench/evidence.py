@@ -219,6 +219,7 @@ def reference_table(root: Path, found: Sequence[Found]) -> list[str]:
         "|---|---:|---:|---|---|---|",
     ]
     nothing: list[str] = []
+    raw_wins: list[str] = []
     for folder in sorted(root.glob("*/main")):
         refs = load_references(folder)
         runs = [
@@ -236,6 +237,8 @@ def reference_table(root: Path, found: Sequence[Found]) -> list[str]:
         above = sorted(a for a, v in means.items() if v > unt[1])
         if not above:
             nothing.append(folder.parent.name)
+        if means[best] < raw[1]:
+            raw_wins.append(folder.parent.name)
         same = "yes" if all(r.probe for r in runs) else "no (runs: old L-BFGS probe)"
         lines.append(
             f"| {folder.parent.name} | {100 * raw[0]:.1f} / {100 * raw[1]:.1f} | "
@@ -249,6 +252,13 @@ def reference_table(root: Path, found: Sequence[Found]) -> list[str]:
             + ", ".join(nothing)
             + ". There the runs measured how far the budget moved a random encoder, not "
             "what an augmentation teaches.",
+            "",
+        ]
+    if raw_wins:
+        lines += [
+            "The kNN on the raw input beats every pretrained setting (mean over seeds) on: "
+            + ", ".join(raw_wins)
+            + ". There pretraining at this budget lost information the input had.",
             "",
         ]
     return lines
