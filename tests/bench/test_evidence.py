@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from randquant.bench.evidence import CLAIMS, judge
 from randquant.evaluate.stats import Contrast
@@ -42,3 +43,46 @@ def test_interior_optimum_needs_both_ends_beaten_on_a_dataset() -> None:
         c("rq", "rq:bins=64", "better", dataset="e"),
     ]
     assert judge(INTERIOR, both + other) == "mixed"
+
+
+def test_learning_curve_section_and_plot(tmp_path: Path) -> None:
+    from randquant.bench.report import Inputs, learning_curve_section
+    from randquant.engine.references import ReferenceRecord, save_reference
+    from randquant.engine.results import RunRecord, save_run
+
+    root = tmp_path / "results" / "learning_curve"
+    for epochs in (2, 8):
+        folder = root / f"toy_e{epochs}"
+        for seed in (0, 1):
+            for arm, acc in (("none", 0.5), ("rq", 0.5 + 0.01 * epochs)):
+                save_run(
+                    folder / "runs",
+                    RunRecord(
+                        arm,
+                        "simclr",
+                        seed,
+                        epochs,
+                        acc + 0.01 * seed,
+                        acc,
+                        acc,
+                        acc,
+                        1.0,
+                        1.0,
+                        "toy",
+                        "enc",
+                        10,
+                        "input",
+                        1e-4,
+                        f"{arm}_{seed}",
+                        provenance={"command": f"randquant compare --epochs {epochs}"},
+                    ),
+                )
+        refs = {"linear_acc": 0.4, "knn_acc": 0.3}
+        save_reference(folder, ReferenceRecord("toy", 0, "enc", 8, refs, refs, "r0", n_train=100))
+    inputs = Inputs(results=tmp_path / "results", docs=tmp_path / "docs")
+    lines = learning_curve_section(inputs)
+    text = "\n".join(lines)
+    assert "`randquant compare --epochs 2`" in text and "`randquant compare --epochs 8`" in text
+    assert "| 8 | rq | 2 | 58.5 ± 0.7 | 58.0 ± 0.0 |" in text
+    png = (inputs.img / "learning_curve_toy.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

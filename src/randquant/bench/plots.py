@@ -142,3 +142,49 @@ def grouped_bars(rows: Sequence[Setting], path: Path) -> Path:
     ax.set_title("Augmentation suite: linear probe (mean ± std over seeds; RQ hatched)")
     ax.legend(fontsize=7, ncols=4, loc="upper right")
     return _save(fig, path)
+
+
+def learning_curves(folders: Sequence[Path], path: Path, *, metric: str = "linear_acc") -> Path:
+    """Probe accuracy against optimizer steps, one line per arm (mean, 95 % t interval over
+    seeds), the raw-input and untrained-encoder references as horizontal lines.
+
+    ``folders`` are comparison folders of one dataset that differ only in their epochs; steps
+    are epochs x (training samples // batch), the sample count read from the references.
+    """
+    from scipy import stats
+
+    from randquant.engine.references import KINDS, LABELS, load_references
+    from randquant.engine.results import load_runs
+
+    curves: dict[str, list[tuple[int, float, float, float]]] = {}
+    refs = [r for f in folders for r in load_references(f)]
+    n_train = max((r.n_train for r in refs), default=0)
+    for folder in folders:
+        by_arm: dict[tuple[str, int], list[float]] = {}
+        for r in load_runs(folder / "runs"):
+            steps = r.epochs * max(1, n_train // r.batch_size) if n_train else r.epochs
+            by_arm.setdefault((r.augment, steps), []).append(100 * float(getattr(r, metric)))
+        for (arm, steps), vals in by_arm.items():
+            mean = sum(vals) / len(vals)
+            lo = hi = mean
+            if len(vals) > 1 and len(set(vals)) > 1:
+                lo, hi = stats.t.interval(0.95, len(vals) - 1, loc=mean, scale=stats.sem(vals))
+            curves.setdefault(arm, []).append((steps, mean, lo, hi))
+    fig = _figure(5.5, 3.8)
+    ax = fig.subplots()
+    for i, (arm, pts) in enumerate(sorted(curves.items())):
+        pts.sort()
+        xs = [p[0] for p in pts]
+        ax.plot(xs, [p[1] for p in pts], marker="o", color=f"C{i}", label=arm)
+        ax.fill_between(xs, [p[2] for p in pts], [p[3] for p in pts], color=f"C{i}", alpha=0.2)
+    for j, kind in enumerate(KINDS):
+        vals = [100 * float(getattr(r, kind)[metric]) for r in refs]
+        if vals:
+            style = ("--", ":")[j]
+            ax.axhline(sum(vals) / len(vals), color="grey", ls=style, label=LABELS[kind])
+    ax.set_xscale("log")
+    ax.set_xlabel("optimizer steps" if n_train else "epochs")
+    ax.set_ylabel(f"{metric} %")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title("learning curve (mean, 95 % CI over seeds)")
+    return _save(fig, path)

@@ -382,6 +382,54 @@ def recipe_section(inputs: Inputs) -> list[str]:
     return lines
 
 
+def learning_curve_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
+    """One learning curve per dataset from ``benchmarks/results/learning_curve/<dataset>_e*``
+    (comparison folders that differ only in epochs), with the commands from the records."""
+    from randquant.engine.results import load_runs, summarize
+
+    root = inputs.results / "learning_curve"
+    folders = sorted(p for p in root.glob("*") if (p / "runs").is_dir())
+    if not folders:
+        return []
+    lines = [
+        "## Learning curve",
+        "",
+        "Probe accuracy against optimizer steps for `none`, `rq` and the best other arm of "
+        "the quick suite on the dataset, the two references as lines; the budget worth "
+        "spending is where the best arm clearly clears both references.",
+        "",
+    ]
+    datasets: dict[str, list[Path]] = {}
+    for f in folders:
+        runs = load_runs(f / "runs")
+        if runs:
+            datasets.setdefault(runs[0].dataset, []).append(f)
+    for dataset, mine in datasets.items():
+        commands = sorted(
+            {str(r.provenance.get("command", "?")) for f in mine for r in load_runs(f / "runs")}
+        )
+        lines += [f"### {dataset}", "", *[f"`{c}`" for c in commands], ""]
+        lines += [
+            "| epochs | arm | seeds | linear % | kNN % |",
+            "|---:|---|---:|---:|---:|",
+        ]
+        rows = summarize([r for f in mine for r in load_runs(f / "runs")])
+        for row in sorted(rows, key=lambda r: (r["epochs"], r["augment"])):
+            lines.append(
+                f"| {row['epochs']} | {row['augment']} | {row['n']} | "
+                f"{100 * row['linear_acc_mean']:.1f} ± {100 * row['linear_acc_std']:.1f} | "
+                f"{100 * row['knn_acc_mean']:.1f} ± {100 * row['knn_acc_std']:.1f} |"
+            )
+        lines.append("")
+        if plots:
+            from randquant.bench.plots import learning_curves
+
+            name = f"learning_curve_{dataset}.png"
+            learning_curves(mine, inputs.img / name)
+            lines += [f"![learning curve on {dataset}](img/{name})", ""]
+    return lines
+
+
 def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     """The whole Markdown report; writes the plots under ``inputs.img`` when ``plots``."""
     suite_manifest = read_json(inputs.suite / "suite.json")
@@ -466,6 +514,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     )
     lines += gpu_section(inputs.results)
     lines += recipe_section(inputs)
+    lines += learning_curve_section(inputs, plots=plots)
     lines += [
         "## The power profile",
         "",

@@ -58,6 +58,7 @@ class ReferenceRecord:
     ref_id: str
     predictions: dict[str, list[int]] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    n_train: int = 0  # training samples (0: a record from before it was kept)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -70,7 +71,7 @@ class ReferenceRecord:
         missing = [k for k in need if k not in data]
         if missing:
             raise ValueError(f"reference record lacks fields {missing}")
-        extra = {k: data[k] for k in ("predictions", "provenance") if k in data}
+        extra = {k: data[k] for k in ("predictions", "provenance", "n_train") if k in data}
         return cls(**{k: data[k] for k in need}, **extra)
 
     def summary(self) -> dict[str, Any]:
@@ -143,6 +144,7 @@ def reference_for(
         ref_id=reference_id(data, seed, settings, probe_max_iter),
         predictions=preds,
         provenance=provenance(command, str(device), started, time.time()),
+        n_train=len(data.train),
     )
 
 
