@@ -39,6 +39,14 @@ _HOW = [
     "- `randquant compare --device cuda` on the same file: none, rq and crop+rq, 3 epochs, "
     "1 seed: the engine end to end on a GPU (a smoke run, not an accuracy result).",
     "",
+    "A dry run on the CPU proves every step runs: `GPU_CHECK_DEVICE=cpu "
+    "GPU_CHECK_SHAPE=16,3,64,64 GPU_CHECK_BATCH=64 GPU_CHECK_EPOCHS=1 GPU_CHECK_REPEATS=2 "
+    "GPU_CHECK_LIMIT_SCALE=6 GPU_CHECK_BUDGET_S=2400 bash scripts/gpu_check.sh /tmp/gpu_dry`. "
+    "On the shared 2-core AMD EPYC machine (load average 8 to 13) it took 587 s: tests 13 s "
+    "(40 passed, the 11 CUDA-only ones skipped), bench op 39 s, train-step 14 s, compare 518 s, "
+    "most of it the raw-input reference probe (scikit-learn on 3,072 features). Its CPU timings "
+    "are not results and are not kept.",
+    "",
 ]
 
 
