@@ -164,7 +164,21 @@ def test_manifest_merges_invocations(tmp_path: Path) -> None:
 
     m = json.loads((tmp_path / "suite.json").read_text())
     assert m["datasets"] == ["a", "b"] and m["budgets"] == {"a": 1, "b": 2}
-    assert len(m["commands"]) == 1 and m["commands"][0].startswith("randquant ")
+    assert len(m["commands"]) == 1 and "pytest" in m["commands"][0]  # this process's command
+    assert len(list((tmp_path / "invocations").glob("suite-*.json"))) == 2
+
+
+def test_a_manifest_from_before_invocation_files_is_kept(tmp_path: Path) -> None:
+    import json
+
+    from randquant.bench.suite import write_manifest
+
+    old = {"kind": "suite", "commands": ["randquant bench suite --seeds 0"], "datasets": ["x"]}
+    (tmp_path / "suite.json").write_text(json.dumps(old))
+    write_manifest(tmp_path, "suite", "quick", {"datasets": ["y"]})
+    m = json.loads((tmp_path / "suite.json").read_text())
+    assert m["commands"][0] == "randquant bench suite --seeds 0" and len(m["commands"]) == 2
+    assert m["datasets"] == ["x", "y"]
 
 
 def test_demo_jobs_keep_the_augmentations_that_fit() -> None:

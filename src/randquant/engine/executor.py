@@ -175,6 +175,7 @@ def _execute_ray(
     if started:
         if executor.address is None:
             ray.init(
+                address="local",  # a new instance, even where `ray start` left a cluster
                 num_cpus=executor.workers or default_workers(),
                 include_dashboard=False,
                 log_to_driver=False,
