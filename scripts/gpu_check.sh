@@ -76,10 +76,14 @@ EOF
 
 # --- 0. carried wheels, then the environment ---------------------------------------------------
 if compgen -G "$WHEELS/*.whl" >/dev/null; then
-  for whl in "$WHEELS"/*.whl; do  # one by one: a wheel for another python version just fails
-    "$PY" -m pip install --quiet --no-index --no-deps --target "$SITE" "$whl" >>"$LOG" 2>&1 \
-      || say "   wheel not installed (other python version?): $(basename "$whl")"
-  done
+  # all at once; if one does not fit this python, one by one (the others still install)
+  if ! "$PY" -m pip install --quiet --no-index --no-deps --target "$SITE" "$WHEELS"/*.whl \
+    >>"$LOG" 2>&1; then
+    for whl in "$WHEELS"/*.whl; do
+      "$PY" -m pip install --quiet --no-index --no-deps --target "$SITE" "$whl" >>"$LOG" 2>&1 \
+        || say "   wheel not installed (other python version?): $(basename "$whl")"
+    done
+  fi
 fi
 "$PY" - "$OUT/env.json" "$DEVICE" <<'EOF' 2>&1 | tee -a "$LOG"
 import importlib.util, json, platform, shutil, subprocess, sys
@@ -105,7 +109,7 @@ if [ "$DEVICE" = cuda ] && [ "$("$PY" -c 'import torch; print(torch.cuda.is_avai
 fi
 
 # --- 1. the CUDA tests (+ the Triton kernels and the official peer) ----------------------------
-need=$(missing pytest hypothesis numpy)
+need=$(missing torch pytest hypothesis numpy)
 if [ -n "$need" ]; then
   say "SKIP tests: missing $need"
 else
@@ -117,7 +121,7 @@ else
 fi
 
 # --- 2. bench op: randquant (torch, Triton), the official algorithm, x.clone() -----------------
-need=$(missing typer rich numpy)
+need=$(missing torch typer rich numpy)
 if [ -n "$need" ]; then
   say "SKIP op: missing $need"
 else
@@ -128,7 +132,7 @@ else
 fi
 
 # --- 3. bench train-step on the carried image dataset ------------------------------------------
-need=$(missing typer rich numpy lightning)
+need=$(missing torch typer rich numpy lightning)
 if [ -n "$need" ]; then
   say "SKIP train_step: missing $need"
 else
@@ -137,7 +141,7 @@ else
 fi
 
 # --- 4. a short suite (compare) on the carried dataset -----------------------------------------
-need=$(missing typer rich numpy lightning sklearn scipy)
+need=$(missing torch typer rich numpy lightning sklearn scipy)
 if [ -n "$need" ]; then
   say "SKIP suite: missing $need (the linear probe needs scikit-learn)"
 else
