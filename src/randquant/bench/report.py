@@ -15,6 +15,7 @@ from typing import Any
 from randquant.bench.report_gpu import gpu_section
 from randquant.bench.report_sections import ablation_discussion, ablation_section, op_section
 from randquant.bench.results_io import Cell, Setting, find_records, read_json, settings
+from randquant.bench.sweep_speed import sweep_speed_lines
 from randquant.bench.tables import (
     MODALITY_ORDER,
     budget_lines,
@@ -513,6 +514,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
         read_json(inputs.results / "op.json"), {k: v for k, v in steps.items() if v}
     )
     lines += gpu_section(inputs.results)
+    lines += sweep_speed_lines(read_json(inputs.results / "sweep_speed.json"))
     lines += recipe_section(inputs)
     lines += learning_curve_section(inputs, plots=plots)
     lines += [

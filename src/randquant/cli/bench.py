@@ -276,6 +276,49 @@ def bench_ablation(
     typer.echo(f"results under {out}")
 
 
+@bench_app.command("sweep-speed")
+def bench_sweep_speed(
+    dataset: str = typer.Option("digits", help="A named dataset; its suite settings are run."),
+    seeds: str = typer.Option("0,1", help="Seeds, comma-separated (2 x 12 settings = 24 runs)."),
+    workers: int = typer.Option(2, min=2, help="Ray workers of the second sweep."),
+    profile: str = typer.Option("quick", help="The suite profile giving the budget."),
+    output: Path | None = typer.Option(
+        Path("benchmarks/results/sweep_speed.json"), help="Where to write the JSON."
+    ),
+    progress: bool = typer.Option(False, help="Show the progress bars."),
+) -> None:
+    """Time one sweep in this process, then on a local Ray instance; compare the records.
+
+    Example: randquant bench sweep-speed --dataset digits --seeds 0,1 --workers 2
+    """
+    from randquant.bench.suite import SUITE_PROFILES
+    from randquant.bench.sweep_speed import run_sweep_speed
+    from randquant.cli.sweep import check_executor
+    from randquant.io import write_json_atomic
+
+    if profile not in SUITE_PROFILES:
+        raise typer.BadParameter(
+            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
+        )
+    if output is not None:
+        check_output_file(output, "--output")
+    check_executor(workers, None)
+    try:
+        result = run_sweep_speed(dataset, _seed_list(seeds), workers, profile, progress=progress)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--dataset") from None
+    for name, m in result["modes"].items():
+        typer.echo(
+            f"{name}: {m['wall_s']:.1f} s for {m['runs']} runs "
+            f"(load avg {m['loadavg_before']} -> {m['loadavg_after']})"
+        )
+    same = "identical" if result["records_identical"] else "NOT identical"
+    typer.echo(f"speed-up {result['speedup']:.2f}x; records {same}")
+    if output is not None:
+        write_json_atomic(output, result)
+        typer.echo(f"wrote {output}")
+
+
 @bench_app.command("train-step")
 def bench_train_step(
     batch_size: int = typer.Option(128, min=2, help="Batch size of the timed steps."),
