@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -172,10 +173,18 @@ def op_implementations(
         impls["randquant (torch, apply)"] = partial(apply, backend="torch")
     want = apply(backend="torch")
     if x.device.type != "cpu" and triton_ready(x):
-        impls["randquant (triton)"] = partial(rq, backend="triton")
-        impls["randquant (triton, apply)"] = partial(apply, backend="triton")
-        if not torch.equal(apply(backend="triton"), want):
-            raise RuntimeError("the Triton kernels disagree with the torch path: bench is invalid")
+        try:
+            got = apply(backend="triton")
+        except Exception as err:  # a kernel that fails to build must not cost the other rows
+            warnings.warn(f"Triton rows left out: the kernels failed: {err!r}", stacklevel=2)
+        else:
+            if torch.equal(got, want):
+                impls["randquant (triton)"] = partial(rq, backend="triton")
+                impls["randquant (triton, apply)"] = partial(apply, backend="triton")
+            else:
+                warnings.warn(
+                    "Triton rows left out: the kernels disagree with the torch path", stacklevel=2
+                )
     if baseline:
         impls["naive mask-per-bin"] = partial(naive_mask_per_bin, x, params)
         if not torch.equal(naive_mask_per_bin(x, params), want):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import typer
@@ -90,16 +91,21 @@ def bench_op(
         f"threads={threads} repeats={repeats}\n{hw['cpu']} ({hw['cores']} cores), "
         f"torch {hw['torch']}, numba {hw['numba']}, GPU {hw['gpu']}"
     )
-    rows = run_op_bench(
-        shape=dims,
-        bins=bin_list,
-        threads=threads,
-        repeats=repeats,
-        baseline=baseline,
-        peer=peer,
-        device=device,
-        dtypes=kinds,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = run_op_bench(
+            shape=dims,
+            bins=bin_list,
+            threads=threads,
+            repeats=repeats,
+            baseline=baseline,
+            peer=peer,
+            device=device,
+            dtypes=kinds,
+        )
+    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning))
+    for note in notes:
+        console.print(f"note: {note}")
     table = Table("implementation", "dtype", "bins", "ms", "× clone", "× baseline", "GB/s",
                   "% copy", "peak MB")  # fmt: skip
     for r in rows:
@@ -126,6 +132,7 @@ def bench_op(
         "repeats": repeats,
         "rows": rows_as_dicts(rows),
         "bandwidth": bandwidth_verdict(rows),
+        "notes": notes,
     }
     if dev.type == "cpu":
         cold, warm = first_call_seconds(cold=True), first_call_seconds(cold=False)
