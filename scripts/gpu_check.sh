@@ -115,8 +115,9 @@ if [ -n "$need" ]; then
 else
   tflag=()
   [ -z "$(missing pytest_timeout)" ] && tflag=(--timeout 120)
-  run tests 120 "$PY" -m pytest -q -p no:cacheprovider "${tflag[@]}" -rs \
-    tests/ops/test_cuda.py tests/ops/test_triton.py tests/bench/test_official_op.py \
+  # test_cuda.py last: its torch.compile test is the slowest (inductor on a cold cache)
+  run tests 150 "$PY" -m pytest -v -p no:cacheprovider "${tflag[@]}" -rs --durations=8 \
+    tests/bench/test_official_op.py tests/ops/test_triton.py tests/ops/test_cuda.py \
     --junitxml="$OUT/${PREFIX}tests.xml"
 fi
 
@@ -145,7 +146,7 @@ need=$(missing torch typer rich numpy lightning sklearn scipy)
 if [ -n "$need" ]; then
   say "SKIP suite: missing $need (the linear probe needs scikit-learn)"
 else
-  run suite 180 "${RQ[@]}" compare --data "$DATA" --augment none,rq,crop+rq --epochs "$EPOCHS" \
+  run suite 150 "${RQ[@]}" compare --data "$DATA" --augment none,rq,crop+rq --epochs "$EPOCHS" \
     --seeds 0 --batch-size "$BATCH" --width 32 --device "$DEVICE" --quiet \
     --output "$OUT/${PREFIX}suite"
 fi
