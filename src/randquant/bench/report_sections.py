@@ -74,7 +74,7 @@ def op_section(op: dict[str, Any] | None, steps: dict[str, dict[str, Any]]) -> l
     if op is None:
         lines += [
             "_`benchmarks/results/op.json` not found: run "
-            "`randquant bench op --output benchmarks/results/op.json`._",
+            "`randquant bench op --device cpu --output benchmarks/results/op.json`._",
             "",
         ]
     else:
