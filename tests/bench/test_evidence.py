@@ -86,3 +86,69 @@ def test_learning_curve_section_and_plot(tmp_path: Path) -> None:
     assert "| 8 | rq | 2 | 58.5 ± 0.7 | 58.0 ± 0.0 |" in text
     png = (inputs.img / "learning_curve_toy.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_suite_sizes_runs_in_steps_caps_seeds_and_declares_contrasts(tmp_path: Path) -> None:
+    import json
+    from typing import Any
+
+    import torch
+    from torch import nn
+
+    from randquant.bench.suite import SUITE_CONTRASTS, Budget, plan_dataset, run_jobs
+    from randquant.data import Dataset, SplitData
+    from randquant.engine.compare import CompareSettings, TrainedRun
+
+    gen = torch.Generator().manual_seed(0)
+    y = torch.arange(3).repeat_interleave(20)
+    x = torch.randn(60, 2, 16, generator=gen) + y[:, None, None]
+    data = Dataset(
+        "toy",
+        "sequence",
+        SplitData(x, y),
+        SplitData(x[::3], y[::3]),
+        3,
+        ("a", "b", "c"),
+        meta={"modality": "sensor"},
+    )
+    seen: list[tuple[str, int, CompareSettings]] = []
+
+    def trainer(d: Dataset, augment: str, seed: int, settings: CompareSettings, **kw: Any) -> Any:
+        seen.append((augment, seed, settings))
+        return TrainedRun(nn.Flatten(), final_loss=1.0, train_seconds=0.1)
+
+    from dataclasses import replace
+
+    main = plan_dataset("toy", "sequence", "sensor")[0][0]
+    jobs = [replace(main, augments=("none", "rq", "crop", "crop+rq"))]
+    budget = Budget(
+        epochs=None,
+        steps=30,
+        batch_size=None,
+        width=8,
+        train=None,
+        test=None,
+        probe_max_iter=50,
+        recipe="small",
+    )
+    run_jobs(
+        jobs,
+        {"toy": budget},
+        [0, 1, 2],
+        tmp_path,
+        loader=lambda n, b: data,
+        trainer=trainer,
+        progress=False,
+        seed_counts={"toy": 2},
+    )
+    # small recipe on 60 samples: batch 32 (1 step an epoch), so 30 steps = 30 epochs
+    settings = seen[0][2]
+    assert (settings.batch_size, settings.epochs, settings.lr) == (32, 30, 1e-3)
+    assert settings.pretrain_options == {"optimizer": "adamw", "warmup_epochs": 3}
+    assert {s for _, s, _ in seen} == {0, 1}  # the dataset's seed cap
+    folder = tmp_path / "toy" / "main"
+    declared = json.loads((folder / "contrasts.json").read_text())["pairs"]
+    assert [tuple(p) for p in declared] == list(SUITE_CONTRASTS)
+    index = json.loads((folder / "results.json").read_text())
+    assert [r["seed"] for r in index["references"]] == [0, 1]
+    assert {c["a"] for c in index["contrasts"]} == {"rq", "crop+rq"}
