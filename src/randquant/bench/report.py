@@ -346,6 +346,40 @@ def power_estimate(suite_rows: Sequence[Setting], manifest: dict[str, Any] | Non
     return lines
 
 
+def recipe_contrasts(folders: Sequence[Path]) -> list[str]:
+    """Small vs paper recipe, paired by seed, for every ``<name>_small``/``<name>_paper``
+    pair of folders and every arm both ran (Holm within each dataset and metric)."""
+    from randquant.bench.evidence import contrast_table
+    from randquant.engine.results import load_runs
+    from randquant.evaluate.stats import paired_contrasts
+
+    by_name = {f.name: f for f in folders}
+    found = []
+    for name, folder in by_name.items():
+        if not name.endswith("_small") or name[:-6] + "_paper" not in by_name:
+            continue
+        small, paper = load_runs(folder / "runs"), load_runs(by_name[name[:-6] + "_paper"] / "runs")
+        for metric in ("linear_acc", "knn_acc"):
+            values: dict[str, dict[int, float]] = {}
+            for tag, runs in (("small", small), ("paper", paper)):
+                for r in runs:
+                    values.setdefault(f"{r.augment} ({tag})", {})[r.seed] = getattr(r, metric)
+            arms = sorted({r.augment for r in small} & {r.augment for r in paper})
+            pairs = [(f"{a} (small)", f"{a} (paper)") for a in arms]
+            found += paired_contrasts(values, pairs, metric=metric, dataset=name[:-6])
+    if not found:
+        return []
+    return [
+        "Small recipe against the paper's, paired by seed (same init, data and test set), "
+        "linear probe:",
+        "",
+        *contrast_table(found, "linear_acc"),
+        "kNN:",
+        "",
+        *contrast_table(found, "knn_acc"),
+    ]
+
+
 def recipe_section(inputs: Inputs) -> list[str]:
     """The recipe check: each ``benchmarks/results/recipe_check/*`` index, with the
     commands recorded in its run records."""
@@ -373,6 +407,7 @@ def recipe_section(inputs: Inputs) -> list[str]:
         "takes about 5× more, smaller steps in the same epochs):",
         "",
     ]
+    lines += recipe_contrasts(folders)
     for folder in folders:
         commands = sorted(
             {str(r.provenance.get("command", "?")) for r in load_runs(folder / "runs")}
