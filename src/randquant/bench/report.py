@@ -402,9 +402,12 @@ def recipe_section(inputs: Inputs) -> list[str]:
     if not folders:
         return [*lines, "_No recipe check has run yet._", ""]
     lines += [
-        "Check: the same command and epochs under both recipes, 3 paired seeds (on 1,000 "
-        "training samples the small recipe's batch is 64 against the paper's 256, so it "
-        "takes about 5× more, smaller steps in the same epochs):",
+        "Checks, each folder with the command that made it: `<dataset>_small` and "
+        "`<dataset>_paper` are the same command and epochs under both recipes, 3 paired "
+        "seeds (on 1,000 training samples the small recipe's batch is 64 against the "
+        "paper's 256, so it takes about 5× more, smaller steps in the same epochs); "
+        "`<dataset>_defaults_e100` is `randquant compare` with its defaults (100 epochs, "
+        "recipe auto):",
         "",
     ]
     lines += recipe_contrasts(folders)
@@ -415,7 +418,35 @@ def recipe_section(inputs: Inputs) -> list[str]:
         body = (folder / "results.md").read_text(encoding="utf-8").strip().splitlines()[2:]
         lines += [f"### `{folder.relative_to(inputs.results)}`", ""]
         lines += [f"`{c}`" for c in commands] + ["", *body, ""]
+        lines += [against_references(folder), ""]
     return lines
+
+
+def against_references(folder: Path) -> str:
+    """One sentence: does the folder's best arm beat the raw input and the untrained encoder
+    (means over seeds, both probes)?"""
+    import statistics
+
+    from randquant.engine.references import KINDS, LABELS, load_references
+    from randquant.engine.results import load_runs
+
+    runs, refs = load_runs(folder / "runs"), load_references(folder)
+    if not runs or not refs:
+        return "_No reference records here._"
+    parts = []
+    for metric, name in (("linear_acc", "linear"), ("knn_acc", "kNN")):
+        arms: dict[str, list[float]] = {}
+        for r in runs:
+            arms.setdefault(r.augment, []).append(float(getattr(r, metric)))
+        best = max(arms, key=lambda a: statistics.fmean(arms[a]))
+        mean = statistics.fmean(arms[best])
+        verdicts = []
+        for kind in KINDS:
+            ref = statistics.fmean(float(getattr(x, kind)[metric]) for x in refs)
+            word = "above" if mean > ref else "below"
+            verdicts.append(f"{word} the {LABELS[kind].split(' (')[0]} ({100 * ref:.1f})")
+        parts.append(f"{name}: best arm `{best}` {100 * mean:.1f}, " + " and ".join(verdicts))
+    return "Against the references (means over seeds) — " + "; ".join(parts) + "."
 
 
 def learning_curve_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
