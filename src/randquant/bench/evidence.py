@@ -300,3 +300,23 @@ def contrast_table(contrasts: Sequence[Contrast], metric: str = PRIMARY) -> list
             f"[{_pp(c.ci_low)}, {_pp(c.ci_high)}] | {p} | {mde} | {verdict_text(c)} |"
         )
     return [*lines, ""]
+
+
+def reference_md_rows(folder: Path, dataset: str) -> list[str]:
+    """Rows for the report's per-setting tables: both references of ``folder`` (mean ± std
+    over seeds), in the table's columns."""
+    from randquant.bench.results_io import cell
+    from randquant.engine.references import KINDS
+
+    refs = load_references(folder)
+    rows = []
+    for kind in KINDS if refs else ():
+        lin = cell([float(getattr(r, kind)["linear_acc"]) for r in refs])
+        knn = cell([float(getattr(r, kind)["knn_acc"]) for r in refs])
+        label = kind.replace("_", " ")
+        encoder = refs[0].encoder if kind == "untrained" else "–"
+        rows.append(
+            f"| {dataset} | _({label}, reference)_ | – | {encoder} "
+            f"| {lin.pct()} | {knn.pct()} | – | – | {len(refs)} | – |"
+        )
+    return rows

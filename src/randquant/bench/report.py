@@ -545,17 +545,25 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
         mine = [s for s in suite_rows if modality[s.dataset] == m]
         if mine:
             mine.sort(key=lambda s: s.dataset)
-            lines += [
-                f"### {m}",
-                "",
-                *setting_table(
-                    [
-                        s
-                        for d in sorted({s.dataset for s in mine})
-                        for s in order_rows([x for x in mine if x.dataset == d])
-                    ]
-                ),
-            ]
+            table = setting_table(
+                [
+                    s
+                    for d in sorted({s.dataset for s in mine})
+                    for s in order_rows([x for x in mine if x.dataset == d])
+                ]
+            )
+            from randquant.bench.evidence import reference_md_rows
+
+            # each dataset's reference rows right under its last setting row
+            out: list[str] = []
+            for i, row in enumerate(table):
+                out.append(row)
+                this = row.split(" | ")[0].lstrip("| ") if row.startswith("| ") else None
+                after = table[i + 1] if i + 1 < len(table) else ""
+                nxt = after.split(" | ")[0].lstrip("| ") if after.startswith("| ") else None
+                if this and this != "dataset" and this != nxt and not row.startswith("|---"):
+                    out += reference_md_rows(inputs.suite / this / "main", this)
+            lines += [f"### {m}", "", *out]
     lines += ["## Ablations", "", *header(abl_manifest, "ablation")]
     if abl_manifest:
         lines += budget_lines(abl_manifest)
