@@ -144,19 +144,24 @@ def grouped_bars(rows: Sequence[Setting], path: Path) -> Path:
     return _save(fig, path)
 
 
-def learning_curves(folders: Sequence[Path], path: Path, *, metric: str = "linear_acc") -> Path:
-    """Probe accuracy against optimizer steps, one line per arm (mean, 95 % t interval over
-    seeds), the raw-input and untrained-encoder references as horizontal lines.
+Curve = dict[str, list[tuple[int, float, float, float]]]
 
-    ``folders`` are comparison folders of one dataset that differ only in their epochs; steps
-    are epochs x (training samples // batch), the sample count read from the references.
+
+def curve_points(
+    folders: Sequence[Path], metric: str = "linear_acc"
+) -> tuple[Curve, dict[str, float], bool]:
+    """Per arm ``(steps, mean, ci_low, ci_high)`` in percent over seeds (95 % t interval),
+    the mean of each reference, and whether x is in optimizer steps (else epochs).
+
+    Steps are epochs x (training samples // batch), the sample count read from the
+    references of ``folders`` (comparison folders that differ only in their epochs).
     """
     from scipy import stats
 
-    from randquant.engine.references import KINDS, LABELS, load_references
+    from randquant.engine.references import KINDS, load_references
     from randquant.engine.results import load_runs
 
-    curves: dict[str, list[tuple[int, float, float, float]]] = {}
+    curves: Curve = {}
     refs = [r for f in folders for r in load_references(f)]
     n_train = max((r.n_train for r in refs), default=0)
     for folder in folders:
@@ -169,21 +174,34 @@ def learning_curves(folders: Sequence[Path], path: Path, *, metric: str = "linea
             lo = hi = mean
             if len(vals) > 1 and len(set(vals)) > 1:
                 lo, hi = stats.t.interval(0.95, len(vals) - 1, loc=mean, scale=stats.sem(vals))
-            curves.setdefault(arm, []).append((steps, mean, lo, hi))
+            curves.setdefault(arm, []).append((steps, mean, float(lo), float(hi)))
+    for pts in curves.values():
+        pts.sort()
+    ref_means = {
+        kind: 100 * sum(float(getattr(r, kind)[metric]) for r in refs) / len(refs)
+        for kind in KINDS
+        if refs
+    }
+    return curves, ref_means, bool(n_train)
+
+
+def learning_curves(folders: Sequence[Path], path: Path, *, metric: str = "linear_acc") -> Path:
+    """Probe accuracy against optimizer steps, one line per arm (mean, 95 % t interval over
+    seeds), the raw-input and untrained-encoder references as horizontal lines
+    (:func:`curve_points`)."""
+    from randquant.engine.references import LABELS
+
+    curves, ref_means, in_steps = curve_points(folders, metric)
     fig = _figure(5.5, 3.8)
     ax = fig.subplots()
     for i, (arm, pts) in enumerate(sorted(curves.items())):
-        pts.sort()
         xs = [p[0] for p in pts]
         ax.plot(xs, [p[1] for p in pts], marker="o", color=f"C{i}", label=arm)
         ax.fill_between(xs, [p[2] for p in pts], [p[3] for p in pts], color=f"C{i}", alpha=0.2)
-    for j, kind in enumerate(KINDS):
-        vals = [100 * float(getattr(r, kind)[metric]) for r in refs]
-        if vals:
-            style = ("--", ":")[j]
-            ax.axhline(sum(vals) / len(vals), color="grey", ls=style, label=LABELS[kind])
+    for j, (kind, mean) in enumerate(ref_means.items()):
+        ax.axhline(mean, color="grey", ls=("--", ":")[j % 2], label=LABELS[kind])
     ax.set_xscale("log")
-    ax.set_xlabel("optimizer steps" if n_train else "epochs")
+    ax.set_xlabel("optimizer steps" if in_steps else "epochs")
     ax.set_ylabel(f"{metric} %")
     ax.legend(fontsize=7, loc="lower right")
     ax.set_title("learning curve (mean, 95 % CI over seeds)")

@@ -488,6 +488,22 @@ def learning_curve_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
                 f"{100 * row['knn_acc_mean']:.1f} ± {100 * row['knn_acc_std']:.1f} |"
             )
         lines.append("")
+        from randquant.bench.plots import curve_points
+
+        curves, refs, _ = curve_points(mine)
+        clear = sorted(
+            (steps, arm)
+            for arm, pts in curves.items()
+            for steps, _, lo, _ in pts
+            if refs and lo > max(refs.values())
+        )
+        lines += [
+            f"Smallest budget at which an arm's 95 % interval (linear) lies above both "
+            f"references: {clear[0][0]} steps (`{clear[0][1]}`)."
+            if clear
+            else "No budget here lifts an arm's 95 % interval (linear) above both references.",
+            "",
+        ]
         if plots:
             from randquant.bench.plots import learning_curves
 
