@@ -155,3 +155,37 @@ def test_suite_sizes_runs_in_steps_caps_seeds_and_declares_contrasts(tmp_path: P
     index = json.loads((folder / "results.json").read_text())
     assert [r["seed"] for r in index["references"]] == [0, 1]
     assert {c["a"] for c in index["contrasts"]} == {"rq", "crop+rq"}
+
+
+def test_demo_table_shows_the_reference_rows(tmp_path: Path) -> None:
+    from randquant.bench.demo import comparison_rows
+    from randquant.engine.references import ReferenceRecord, save_reference
+    from randquant.engine.results import RunRecord, save_run
+
+    folder = tmp_path / "runs" / "digits" / "main"
+    save_run(
+        folder / "runs",
+        RunRecord(
+            "rq",
+            "simclr",
+            0,
+            1,
+            0.7,
+            0.7,
+            0.7,
+            0.7,
+            1.0,
+            1.0,
+            "digits",
+            "enc",
+            8,
+            "input",
+            1e-4,
+            "rq_0",
+        ),
+    )
+    raw, unt = {"linear_acc": 0.9, "knn_acc": 0.95}, {"linear_acc": 0.4, "knn_acc": 0.3}
+    save_reference(folder, ReferenceRecord("digits", 0, "enc", 8, raw, unt, "r0"))
+    header, rows = comparison_rows(tmp_path, ["digits"])
+    assert header == ["augmentation", "digits"]
+    assert rows[-2:] == [["(raw input, reference)", "90.0"], ["(untrained, reference)", "40.0"]]
