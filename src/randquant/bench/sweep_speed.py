@@ -39,7 +39,7 @@ def run_sweep_speed(
     dataset: str = "digits",
     seeds: Sequence[int] = (0, 1),
     workers: int = 2,
-    profile: str = "quick",
+    profile: str = "power",
     *,
     progress: bool = False,
 ) -> dict[str, Any]:

@@ -288,7 +288,9 @@ def bench_sweep_speed(
     dataset: str = typer.Option("digits", help="A named dataset; its suite settings are run."),
     seeds: str = typer.Option("0,1", help="Seeds, comma-separated (2 x 12 settings = 24 runs)."),
     workers: int = typer.Option(2, min=2, help="Ray workers of the second sweep."),
-    profile: str = typer.Option("quick", help="The suite profile giving the budget."),
+    profile: str = typer.Option(
+        "power", help="The suite profile giving the budget (power: the sweep Ray is for)."
+    ),
     output: Path | None = typer.Option(
         Path("benchmarks/results/sweep_speed.json"), help="Where to write the JSON."
     ),

@@ -64,7 +64,7 @@ def code_version() -> dict[str, Any]:
         info: dict[str, Any] = {"randquant": version("randquant")}
     except PackageNotFoundError:
         info = {"randquant": None}
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the randquant package
     try:
         commit = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"],
@@ -83,7 +83,7 @@ def code_version() -> dict[str, Any]:
     except (OSError, subprocess.SubprocessError):
         return info
     info["git_commit"] = commit
-    info["git_dirty"] = bool(dirty)  # uncommitted changes under src/randquant/engine's package
+    info["git_dirty"] = bool(dirty)  # uncommitted changes to tracked files of the package
     return info
 
 
@@ -143,7 +143,8 @@ PROBE_DETAIL: tuple[str, ...] = ("C", "converged", "n_iter", "cv_accuracy", "cv_
 
 def train_and_probe(spec: RunSpec, data: Dataset) -> RunRecord:
     """Pretrain (resuming from the run's checkpoint if one is there), probe, and build the
-    record; the checkpoint is removed afterwards unless ``keep_checkpoints``."""
+    record. The checkpoint stays: the driver removes it once the record is saved (unless
+    ``keep_checkpoints``), so a driver that dies in between loses no finished training."""
     from randquant.device import resolve_device
     from randquant.engine.compare import encoder_label, pretrain_one
     from randquant.evaluate.probe import evaluate_encoder
@@ -184,8 +185,6 @@ def train_and_probe(spec: RunSpec, data: Dataset) -> RunRecord:
         probe={k: probes["linear"].detail[k] for k in PROBE_DETAIL if k in probes["linear"].detail},
         predictions={name: list(res.predictions) for name, res in probes.items()},
     )
-    if not spec.keep_checkpoints:
-        shutil.rmtree(ckpt, ignore_errors=True)
     return record
 
 
@@ -248,7 +247,7 @@ def run_sweep(
     found = {id(s): load_run(s.output / "runs" / f"{s.run_id}.json") for s in specs}
     todo = [s for s in specs if found[id(s)] is None]
     check_resumable(todo)
-    if len(todo) <= 1 and executor.address is None:
+    if not todo or (len(todo) == 1 and executor.address is None):
         executor = Executor()  # nothing to share out: no Ray start-up for one run
     if executor.uses_ray:
         todo = [_quiet(s) for s in todo]  # workers have no console: one bar, here
@@ -271,6 +270,8 @@ def run_sweep(
         def done(spec: RunSpec, record: RunRecord) -> None:
             save_run(spec.output / "runs", record)
             failed_path(spec).unlink(missing_ok=True)
+            if not spec.keep_checkpoints:  # seen from here when local or on a shared disk
+                shutil.rmtree(spec.output / "checkpoints" / spec.run_id, ignore_errors=True)
             records[(spec.output, spec.run_id)] = record
             rebuild_index(spec.output, _index_order(by_folder[spec.output]))
             if per_run_bars:
