@@ -87,8 +87,12 @@ def run_ablation(
     modalities: dict[str, str] | None = None,
     device: str = "auto",
     executor: Executor | None = None,
+    references_only: bool = False,
 ) -> list[Job]:
     """Run every ablation job on ``datasets`` for ``seeds`` (resumable); return the jobs.
+
+    ``references_only`` records the reference probes and declared contrasts of every folder
+    and rebuilds the indexes, training nothing (see :func:`randquant.bench.suite.run_jobs`).
 
     ``modalities`` maps dataset names to modalities (default: from ``randquant data list``).
     ``executor``: in this process (default) or on Ray; failed runs are named by
@@ -129,5 +133,6 @@ def run_ablation(
         device=device,
         title="ablation",
         executor=executor,
+        train=not references_only,
     ).raise_if_failed()
     return jobs
