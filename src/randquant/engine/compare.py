@@ -6,7 +6,6 @@ skipped next time; the run in progress continues from its last epoch checkpoint.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
@@ -316,9 +315,6 @@ def run_compare(
         progress=progress,
         title=f"compare on {data.name}",
     )
-    if not keep_checkpoints and (out / "checkpoints").is_dir():
-        with contextlib.suppress(OSError):
-            (out / "checkpoints").rmdir()  # only when empty
     outcome.raise_if_failed()
     return outcome.records
 

@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -317,6 +318,8 @@ def run_sweep(
     for folder, folder_specs in by_folder.items():
         if folder.is_dir():
             rebuild_index(folder, _index_order(folder_specs))
+        with contextlib.suppress(OSError):
+            (folder / "checkpoints").rmdir()  # only when empty: no run left to resume
     out = [found[id(s)] or records.get((s.output, s.run_id)) for s in specs]
     return SweepOutcome([r for r in out if r is not None], failed)
 
