@@ -10,8 +10,8 @@ random proxy, p = 1, on the input):
 - RQ on the input vs on the embedded tokens: both with the transformer encoder (so the only
   difference is where RQ acts), groups ``input_tf`` and ``embedding_tf``.
 
-Runs go through :func:`randquant.bench.suite.run_jobs` (so through ``run_compare``: one
-record per run, resumable) under ``OUT/<dataset>/<group>/runs``.
+Runs go through :func:`randquant.bench.suite.run_jobs` (one sweep: one record per run,
+resumable, in this process or on Ray) under ``OUT/<dataset>/<group>/runs``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reading the benchmark result folders back: run records grouped by setting, mean ± std.
 
-The records themselves are written by :func:`randquant.engine.compare.run_compare`; this
+The records themselves are written by :func:`randquant.engine.sweep.run_sweep`; this
 module only reads them (``<root>/<dataset>/<group>/runs/*.json``) and the manifests.
 """
 

@@ -1,14 +1,17 @@
 """``randquant bench suite``: every named dataset x the generic and specific augmentations.
 
-The suite drives :func:`randquant.engine.compare.run_compare` once per (seed, dataset, group);
-``run_compare`` writes one record per run (``runs/<run_id>.json``, atomically) and skips the
-runs whose record exists, so an interrupted suite resumes where it stopped. Seeds are the
-outer loop: the first seed of every setting lands before the second seed of any.
+Every (seed, dataset, group, augmentation) is one run of one sweep
+(:func:`randquant.engine.sweep.run_sweep`, in this process or on Ray): it writes one record per
+run (``runs/<run_id>.json``, atomically) and skips the runs whose record exists, so an
+interrupted suite resumes where it stopped. Seeds are the outer loop: the first seed of every
+setting is submitted before the second seed of any.
 
 Layout of the output folder::
 
-    OUT/suite.json                    what ran: profile table, hardware, command, skipped pairs
-    OUT/<dataset>/<group>/runs/*.json one record per run (written by run_compare)
+    OUT/suite.json                    what ran: profile table, hardware, commands, skipped pairs
+                                      (rebuilt from OUT/invocations/suite-*.json)
+    OUT/<dataset>/<group>/runs/*.json one record per run, with its provenance
+    OUT/<dataset>/<group>/failed/     runs that failed (error, traceback); OUT/failures.json
 
 Groups: ``main`` (the augmentation grid, with the modality's method), and on token/tabular
 data the DABS-style transformer path ``dabs`` (RQ on the embedded tokens vs e-Mix) and
@@ -220,7 +223,8 @@ def budget_for(profile: str, dataset: str) -> Budget:
 
 @dataclass(frozen=True)
 class Job:
-    """One ``run_compare`` call: a dataset, a group of augmentations and how to train them."""
+    """A dataset, a group of augmentations and how to train them (one run per augmentation
+    and seed)."""
 
     dataset: str
     group: str
