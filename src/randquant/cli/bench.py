@@ -244,6 +244,11 @@ def bench_ablation(
     device: DeviceOpt = "auto",
     workers: WorkersOpt = None,
     ray_address: RayAddressOpt = None,
+    references_only: bool = typer.Option(
+        False,
+        "--references-only",
+        help="Only record the reference probes of every folder and rebuild the indexes.",
+    ),
 ) -> None:
     """RQ ablations: bins, edge spacing, proxy, p, input vs embedding; resumable.
 
@@ -275,6 +280,7 @@ def bench_ablation(
             progress=progress,
             executor=executor,
             device=device,
+            references_only=references_only,
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
