@@ -101,7 +101,7 @@ def test_report_tables_come_from_the_files(tmp_path: Path) -> None:
     # pairs differ by the same amount in both seeds, so no t-test exists for them
     assert "| setB | rq − none | 2 | +26.0 | [+13.3, +38.7] | 0.0245 | 16.3 | better |" in text
     assert "| setA | rq − noise | 2 | +20.0 | [+20.0, +20.0] | – | – | untestable |" in text
-    assert "**The power profile has not been run yet.**" in text
+    assert "**The power profile has not been run in full.** Missing: digits, mnist1d" in text
     claims = text[text.index("## The paper's claims") : text.index("## Augmentation suite")]
     assert (
         "| RQ beats the other generic augmentations | image | **not detectable at this scale** "
@@ -139,3 +139,20 @@ def test_demo_falls_back_to_pypi_datasets() -> None:
     assert len(choice.notes) == 1 and "espeak-ng" in choice.notes[0]
     installed["espeak_digits"] = (True, "audio", "")
     assert choose_datasets(installed).datasets == ("digits", "espeak_digits", "mnist1d")
+
+
+def test_power_records_replace_the_quick_ones_per_dataset(tmp_path: Path) -> None:
+    inp = inputs(tmp_path)
+    power = {
+        ("setA", "main", "none"): [0.40, 0.42, 0.41, 0.43],
+        ("setA", "main", "rq"): [0.60, 0.63, 0.61, 0.62],
+    }
+    fabricate(inp.suite.parent / "power", power, "suite")
+    text = build_report(inp, plots=False)
+    claims = text[text.index("## The paper's claims") : text.index("## Augmentation suite")]
+    assert "It has records for setA only." in claims
+    assert (
+        "power`: 1 dataset(s) (setA), 4 seeds" in claims and "quick`: 1 dataset(s) (setB)" in claims
+    )
+    assert "| setA | rq − none | 4 | +20.0 |" in claims  # the power records, not the quick ones
+    assert "| setB | rq − none | 2 | +26.0 |" in claims

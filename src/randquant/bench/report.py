@@ -14,7 +14,7 @@ from typing import Any
 
 from randquant.bench.report_gpu import gpu_section
 from randquant.bench.report_sections import ablation_discussion, ablation_section, op_section
-from randquant.bench.results_io import Cell, Setting, find_records, read_json, settings
+from randquant.bench.results_io import Cell, Found, Setting, find_records, read_json, settings
 from randquant.bench.sweep_speed import sweep_speed_lines
 from randquant.bench.tables import (
     MODALITY_ORDER,
@@ -29,17 +29,21 @@ from randquant.bench.tables import (
 
 @dataclass(frozen=True)
 class Inputs:
-    """Where the report reads from and writes to."""
+    """Where the report reads from and writes to (the power profile's folder sits beside
+    the suite's: ``<suite>/../power``)."""
 
     results: Path = Path("benchmarks/results")
     suite: Path = Path("benchmarks/results/suite/quick")
-    power: Path = Path("benchmarks/results/suite/power")
     ablation: Path = Path("benchmarks/results/ablation/quick")
     docs: Path = Path("docs")
 
     @property
     def img(self) -> Path:
         return self.docs / "img"
+
+    @property
+    def power(self) -> Path:
+        return self.suite.parent / "power"
 
 
 def _modality(manifest: dict[str, Any] | None, dataset: str) -> str:
@@ -215,7 +219,6 @@ def extra_sections(inputs: Inputs) -> list[str]:
         name = str(runs_dir.parent.relative_to(inputs.results))
         if runs_dir.parent.name in ("suite", "ablation") or f"benchmarks/results/{name}" in merged:
             continue
-        from randquant.bench.results_io import Found
 
         rows = settings(Found("main", r) for r in load_runs(runs_dir))
         if rows:
@@ -235,8 +238,9 @@ POWER_COMMAND = (
 
 
 def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
-    """The paper's claims, each supported / contradicted / not detectable, per modality,
-    from the power profile's records when there are any, else from the quick suite's."""
+    """The paper's claims, each supported / contradicted / not detectable, per modality:
+    each dataset's contrasts come from the power profile's records where it has that
+    dataset, else from the quick suite's."""
     from randquant.bench.evidence import (
         PAR_MARGIN,
         claims_table,
@@ -246,18 +250,30 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     )
 
     power = find_records(inputs.power)
-    root = inputs.power if power else inputs.suite
-    found = power or find_records(inputs.suite)
+    in_power = {f.record.dataset for f in power}
+    quick = [f for f in find_records(inputs.suite) if f.record.dataset not in in_power]
+    found = power + quick
     suite = folder_contrasts(found)
     ablation = folder_contrasts(find_records(inputs.ablation))
-    manifest = read_json(root / "suite.json")
+    manifest = read_json(inputs.suite / "suite.json")
     names = {c.dataset for c in suite} | {c.dataset for c in ablation}
     modality = {d: _modality(manifest, d) for d in sorted(names)}
-    seeds = sorted({f.record.seed for f in found})
+
+    def described(items: Sequence[Found], root: Path) -> str:
+        per: dict[str, set[int]] = {}
+        for f in items:
+            per.setdefault(f.record.dataset, set()).add(f.record.seed)
+        counts = sorted({len(v) for v in per.values()})
+        return (
+            f"`{root}`: {len(per)} dataset(s) ({', '.join(sorted(per))}), "
+            f"{' or '.join(map(str, counts))} seeds, {len(items)} run records"
+        )
+
+    sources = [described(x, r) for x, r in ((power, inputs.power), (quick, inputs.suite)) if x]
     lines = [
         "## The paper's claims at this scale",
         "",
-        f"Source: `{root}` ({len(found)} run records, seeds {seeds}) and `{inputs.ablation}`. "
+        f"Sources: {'; '.join(sources)}; ablation `{inputs.ablation}`. "
         "Each claim is tested by pre-declared paired contrasts (same seed = same initial "
         "weights, data order, probe folds and test set), linear probe: mean paired "
         "difference, 95 % t interval, Holm-corrected p within each dataset, minimum "
@@ -273,16 +289,22 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         "on the same small dataset. A verdict here is about this scale only.",
         "",
     ]
-    if not power:
+    from randquant.bench.suite import POWER_SEEDS
+
+    missing = [d for d in POWER_SEEDS if d not in in_power]
+    if missing:
         lines += [
-            "**The power profile has not been run yet.** It needs about 2.5 hours on both "
-            "cores of the 2-core machine; resumable, its command is "
-            f"`{POWER_COMMAND}` (datasets and seeds: `randquant.bench.suite.POWER_SEEDS`). "
-            "Until it has run, every verdict below rests on the quick profile's 3 seeds and "
-            "20–80 optimizer steps per run. With 3 seeds the MDEs below are far above the "
-            "differences between augmentations, so *not detectable at this scale* is the "
-            "expected verdict: it says the experiment cannot tell, not that the claim fails. "
-            "Claims on modalities without runs are *untested*.",
+            "**The power profile has not been run in full.** "
+            + (f"It has records for {', '.join(sorted(in_power))} only. " if in_power else "")
+            + f"Missing: {', '.join(missing)}. The whole profile needs about 2.5 hours on "
+            "both cores of the 2-core machine; it is resumable (finished runs are skipped), "
+            f"and its command is `{POWER_COMMAND}` (datasets and seeds: "
+            "`randquant.bench.suite.POWER_SEEDS`). Datasets without power records are judged "
+            "on the quick profile's 3 seeds and 20–80 optimizer steps per run, whose MDEs "
+            "(below) are far above the differences between augmentations, so *not "
+            "detectable at this scale* is the expected verdict there: it says the experiment "
+            "cannot tell, not that the claim fails. Claims on modalities without runs are "
+            "*untested*.",
             "",
         ]
     lines += claims_table(suite, ablation, modality)
