@@ -211,6 +211,10 @@ class SweepOutcome:
             raise SweepFailed(self.failed)
 
 
+#: Seconds between two rebuilds of a folder's index while its sweep runs.
+INDEX_EVERY_S = 30.0
+
+
 def failed_path(spec: RunSpec) -> Path:
     """Where a failed run's record goes."""
     return spec.output / "failed" / f"{spec.run_id}.json"
@@ -230,13 +234,16 @@ def run_sweep(
     progress: bool = True,
     title: str = "sweep",
     on_failed: Callable[[RunSpec, str], None] | None = None,
+    index_every_s: float = INDEX_EVERY_S,
 ) -> SweepOutcome:
-    """Run every spec whose record is missing; write records and indexes as runs end.
+    """Run every spec whose record is missing; write each record as its run ends.
 
     ``load(name)`` returns the standardised dataset a spec's ``data`` names (called once per
     name). A run that raises, or whose Ray worker died more often than the executor retries,
     gets ``failed/<run_id>.json`` and is reported in the outcome (and to ``on_failed``); the
-    others go on. Indexes are rebuilt under each output folder at the end too.
+    others go on. A folder's index is rebuilt when a run ends there and its last rebuild is
+    ``index_every_s`` old (a rebuild reads every record; after each run it cost a busy
+    2-core sweep a fifth of a core), and always at the end, also when the sweep is stopped.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -257,6 +264,7 @@ def run_sweep(
         by_folder.setdefault(s.output, []).append(s)
     records: dict[tuple[Path, str], RunRecord] = {}
     failed: list[tuple[RunSpec, str]] = []
+    rebuilt: dict[Path, float] = {}
     per_run_bars = any(s.progress for s in todo)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
 
@@ -274,7 +282,9 @@ def run_sweep(
             if not spec.keep_checkpoints:  # seen from here when local or on a shared disk
                 shutil.rmtree(spec.output / "checkpoints" / spec.run_id, ignore_errors=True)
             records[(spec.output, spec.run_id)] = record
-            rebuild_index(spec.output, _index_order(by_folder[spec.output]))
+            if time.monotonic() - rebuilt.get(spec.output, -index_every_s) >= index_every_s:
+                rebuild_index(spec.output, _index_order(by_folder[spec.output]))
+                rebuilt[spec.output] = time.monotonic()
             if per_run_bars:
                 bar.start()
             bar.advance(task)
@@ -305,21 +315,23 @@ def run_sweep(
             bar.update(task, description=f"{title}: loading {name}")
             return load(str(name))
 
-        execute(
-            train_and_probe,
-            todo,
-            load=load_once,
-            key=lambda s: s.data,
-            executor=executor,
-            on_start=start,
-            on_done=done,
-            on_failed=fail,
-        )
-    for folder, folder_specs in by_folder.items():
-        if folder.is_dir():
-            rebuild_index(folder, _index_order(folder_specs))
-        with contextlib.suppress(OSError):
-            (folder / "checkpoints").rmdir()  # only when empty: no run left to resume
+        try:
+            execute(
+                train_and_probe,
+                todo,
+                load=load_once,
+                key=lambda s: s.data,
+                executor=executor,
+                on_start=start,
+                on_done=done,
+                on_failed=fail,
+            )
+        finally:  # also after Ctrl-C: the index holds every record written
+            for folder, folder_specs in by_folder.items():
+                if folder.is_dir():
+                    rebuild_index(folder, _index_order(folder_specs))
+                with contextlib.suppress(OSError):
+                    (folder / "checkpoints").rmdir()  # only when empty: no run to resume
     out = [found[id(s)] or records.get((s.output, s.run_id)) for s in specs]
     return SweepOutcome([r for r in out if r is not None], failed)
 
