@@ -44,7 +44,10 @@ def test_format_round_trips(spec: str) -> None:
         ("", "non-empty"),
         ("rqq", r"unknown augmentation 'rqq'; available: rq, noise, mask"),
         ("crop++rq", "empty augmentation name"),
-        ("rq:bin=4", r"rq has no option 'bin'; its options: bins, p, spacing, proxy, same_on_batch, ste"),
+        (
+            "rq:bin=4",
+            r"rq has no option 'bin'; its options: bins, p, spacing, proxy, same_on_batch, ste",
+        ),
         ("rq:bins=four", r"rq: option 'bins' must be int, got 'four'"),
         ("rq:bins=1.5", r"option 'bins' must be int, got '1.5'"),
         ("rq:proxy=zeros", r"option 'proxy' must be random\|middle, got 'zeros'"),
