@@ -7,6 +7,7 @@ whatever the numbers are. The discussion is assembled from counts over the recor
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,24 +329,44 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     return lines
 
 
-def power_estimate(suite_rows: Sequence[Setting], manifest: dict[str, Any] | None) -> list[str]:
+def power_estimate(
+    suite_rows: Sequence[Setting],
+    manifest: dict[str, Any] | None,
+    power: Sequence[Found] = (),
+) -> list[str]:
     """The power profile's wall-time estimate on 2 cores, from the quick suite's measured
-    seconds per optimizer step (same encoders, width and batch) and the power plan."""
+    seconds per optimizer step (same encoders, width and batch) and the power plan; beside
+    it, for the datasets already run, the measured core-minutes (sum of the runs' walls,
+    probes included) and the span from the first run's start to the last one's end."""
     from randquant.bench.suite import POWER_SEEDS, budget_for, plan_dataset
     from randquant.data.registry import list_datasets
 
     budgets = (manifest or {}).get("budgets", {})
     infos = {d.name: d for d in list_datasets()}
     lines = [
-        "| dataset | seeds | runs | steps/run | measured s/step (quick suite) | est. core-min |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| dataset | seeds | runs | steps/run | measured s/step (quick suite) | est. core-min "
+        "| measured: runs, core-min, span min |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
+
+    def measured(name: str) -> str:
+        prov = [f.record.provenance for f in power if f.record.dataset == name]
+        prov = [p for p in prov if "started" in p and "ended" in p]
+        if not prov:
+            return "not run"
+        core = sum(float(p.get("wall_seconds", 0.0)) for p in prov) / 60
+        span = (
+            time.mktime(time.strptime(max(p["ended"] for p in prov), "%Y-%m-%dT%H:%M:%SZ"))
+            - time.mktime(time.strptime(min(p["started"] for p in prov), "%Y-%m-%dT%H:%M:%SZ"))
+        ) / 60
+        return f"{len(prov)}, {core:.0f}, {span:.0f}"
+
     total = 0.0
     for name, n_seeds in POWER_SEEDS.items():
         runs = [r for s in suite_rows if s.dataset == name for r in s.runs]
         b = budgets.get(name)
         if not runs or not b or name not in infos or not b.get("epochs"):
-            lines.append(f"| {name} | {n_seeds} | – | – | not measured | – |")
+            lines.append(f"| {name} | {n_seeds} | – | – | not measured | – | {measured(name)} |")
             continue
         per_epoch = max(1, min(b["train"] or 10**9, 10**9) // b["batch_size"])
         per_step = sum(r.train_seconds for r in runs) / len(runs) / (b["epochs"] * per_epoch)
@@ -355,7 +376,8 @@ def power_estimate(suite_rows: Sequence[Setting], manifest: dict[str, Any] | Non
         minutes = n_runs * steps * per_step / 60
         total += minutes
         lines.append(
-            f"| {name} | {n_seeds} | {n_runs} | {steps} | {per_step:.3f} | {minutes:.0f} |"
+            f"| {name} | {n_seeds} | {n_runs} | {steps} | {per_step:.3f} | {minutes:.0f} | "
+            f"{measured(name)} |"
         )
     lines += [
         "",
@@ -640,7 +662,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
         "after an interruption and finished runs (and reference records) are skipped. "
         "Estimated cost:",
         "",
-        *power_estimate(suite_rows, suite_manifest),
+        *power_estimate(suite_rows, suite_manifest, find_records(inputs.power)),
     ]
     lines += paper_comparison(suite_rows, modality) if suite_rows else []
     lines += ["## Other comparisons in this repository", "", *extra_sections(inputs)]
