@@ -19,7 +19,9 @@ BEATS, PAR, _, INTERIOR = CLAIMS[0], CLAIMS[1], CLAIMS[2], CLAIMS[3]
 def test_beats_claims() -> None:
     nd = "no detectable difference"
     assert judge(BEATS, []) == "untested"
-    assert judge(BEATS, [c("rq", "noise", "better"), c("rq", "mask", nd)]) == "supported"
+    assert judge(BEATS, [c("rq", "noise", "better"), c("rq", "mask", nd)]) == "partly supported"
+    whole = [c("rq", "noise", "better"), c("rq", "mask", "better")]
+    assert judge(BEATS, [*whole, c("rq", "noise", nd, dataset="e")]) == "supported"
     assert judge(BEATS, [c("rq", "noise", "worse"), c("rq", "mask", nd)]) == "contradicted"
     assert judge(BEATS, [c("rq", "noise", "worse"), c("rq", "mask", "better")]) == "mixed"
     assert judge(BEATS, [c("rq", "noise", nd)]) == "not detectable at this scale"

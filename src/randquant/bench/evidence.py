@@ -9,9 +9,10 @@ Holm within each dataset and metric, minimum detectable effect at 80 % power.
 
 A claim's verdict per modality (linear probe, the paper's metric):
 
-- ``beats`` claims: *supported* when some contrast is ``better`` and none ``worse``;
-  *contradicted* when some is ``worse`` and none ``better``; *mixed* with both; otherwise
-  *not detectable at this scale*.
+- ``beats`` claims: *supported* when, on some dataset, every contrast of the claim is
+  ``better`` and no contrast of the modality is ``worse``; *partly supported* when some are
+  ``better``, none ``worse``, but no dataset has them all; *contradicted* when some is
+  ``worse`` and none ``better``; *mixed* with both; otherwise *not detectable at this scale*.
 - ``par`` (RQ on par with the modality-specific augmentation): *contradicted* when RQ is
   detectably worse; *supported* when every CI stays above ``-PAR_MARGIN``; otherwise not
   detectable.
@@ -129,6 +130,12 @@ def judge(claim: Claim, cs: Sequence[Contrast]) -> str:
         worse = sum(any(c.verdict == "worse" for c in v) for v in per_ds.values())
     else:
         better, worse, _ = _counts(cs)
+        if better and not worse:
+            per: dict[str, list[Contrast]] = {}
+            for c in cs:
+                per.setdefault(c.dataset, []).append(c)
+            whole = any(all(c.verdict == "better" for c in v) for v in per.values())
+            return "supported" if whole else "partly supported"
     if better and worse:
         return "mixed"
     if better:
