@@ -681,14 +681,17 @@ def profile_lines() -> list[str]:
         "",
     ]
     lines += [
-        "| profile | dataset | epochs | batch | width | train cap | test cap | probe iters |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| profile | dataset | epochs or steps | batch | recipe | data | width | train cap | "
+        "test cap | probe iters |",
+        "|---|---|---:|---:|---|---|---:|---:|---:|---:|",
     ]
     for profile, table in PROFILE_TABLE.items():
         for name, b in table.items():
             d = asdict(b)
+            size = f"{d['epochs']} epochs" if d["epochs"] else f"{d['steps']} steps"
             lines.append(
-                f"| {profile} | {name} | {d['epochs']} | {d['batch_size']} | {d['width']} | "
+                f"| {profile} | {name} | {size} | {d['batch_size'] or 'recipe'} | "
+                f"{d['recipe']} | {d['data_profile']} | {d['width']} | "
                 f"{d['train'] or 'all'} | {d['test'] or 'all'} | {d['probe_max_iter']} |"
             )
     return [*lines, ""]

@@ -64,12 +64,13 @@ def budget_lines(manifest: dict[str, Any]) -> list[str]:
         + ", ".join(f"{k}: {v}" for k, v in methods.items())
         + ".",
         "",
-        "| dataset | epochs | batch | width | train cap | test cap | probe L-BFGS iters |",
+        "| dataset | epochs or steps | batch | width | train cap | test cap | probe iters |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, b in budgets.items():
         lines.append(
-            f"| {name} | {b['epochs']} | {b['batch_size']} | {b['width']} | "
+            f"| {name} | {b['epochs'] or str(b.get('steps')) + ' steps'} | "
+            f"{b['batch_size'] or 'recipe'} | {b['width']} | "
             f"{b['train'] or 'all'} | {b['test'] or 'all'} | {b.get('probe_max_iter', 500)} |"
         )
     return [*lines, ""]
