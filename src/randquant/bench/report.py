@@ -297,8 +297,10 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         lines += [
             "**The power profile has not been run in full.** "
             + (f"It has records for {', '.join(sorted(in_power))} only. " if in_power else "")
-            + f"Missing: {', '.join(missing)}. The whole profile needs about 2.5 hours on "
-            "both cores of the 2-core machine; it is resumable (finished runs are skipped), "
+            + f"Missing: {', '.join(missing)}. The whole profile was estimated at about 2.5 "
+            "hours on both cores of the 2-core machine (section *The power profile* below, "
+            "with the measured cost of the datasets already run); it is resumable (finished "
+            "runs are skipped), "
             f"and its command is `{POWER_COMMAND}` (datasets and seeds: "
             "`randquant.bench.suite.POWER_SEEDS`). Datasets without power records are judged "
             "on the quick profile's 3 seeds and 20–80 optimizer steps per run, whose MDEs "
