@@ -109,6 +109,20 @@ class Budget:
             raise ValueError(f"a budget needs epochs or steps (one of them), got {self}")
 
 
+#: The power profile's budget: runs sized in optimizer steps with the small-data recipe,
+#: full train splits where affordable, test sets >= 1,000 where the dataset has them.
+_POWER = Budget(
+    epochs=None,
+    steps=200,
+    batch_size=64,
+    width=16,
+    train=4000,
+    test=1000,
+    data_profile="full",
+    probe_max_iter=1000,
+    recipe="small",
+)
+
 #: The profile table: a default row per profile and per-dataset overrides.
 #: quick: minutes per dataset on a shared 2-core CPU (the demo, CI smoke, this session's run).
 #: full: what 3 hours on 2 CPU cores allow for the whole suite (14 datasets x ~12 settings x
@@ -132,61 +146,11 @@ PROFILE_TABLE: dict[str, dict[str, Budget]] = {
     # with the small-data recipe, full train splits where affordable, test sets >= 1,000
     # where the dataset has them; ~2.5 h on 2 cores (estimate in docs/benchmarks.md).
     "power": {
-        "default": Budget(
-            epochs=None,
-            steps=200,
-            batch_size=64,
-            width=16,
-            train=4000,
-            test=1000,
-            data_profile="full",
-            probe_max_iter=1000,
-            recipe="small",
-        ),
-        "letter": Budget(
-            epochs=None,
-            steps=200,
-            batch_size=64,
-            width=16,
-            train=4000,
-            test=2000,
-            data_profile="full",
-            probe_max_iter=1000,
-            recipe="small",
-        ),
-        "espeak_digits": Budget(
-            epochs=None,
-            steps=60,
-            batch_size=64,
-            width=16,
-            train=2000,
-            test=None,
-            data_profile="full",
-            probe_max_iter=1000,
-            recipe="small",
-        ),
-        "furniture": Budget(
-            epochs=None,
-            steps=60,
-            batch_size=64,
-            width=16,
-            train=None,
-            test=None,
-            data_profile="full",
-            probe_max_iter=1000,
-            recipe="small",
-        ),
-        "wordnet_glosses": Budget(
-            epochs=None,
-            steps=60,
-            batch_size=64,
-            width=16,
-            train=4000,
-            test=1000,
-            data_profile="full",
-            probe_max_iter=1000,
-            recipe="small",
-        ),
+        "default": _POWER,
+        "letter": replace(_POWER, test=2000),
+        "espeak_digits": replace(_POWER, steps=60, train=2000, test=None),
+        "furniture": replace(_POWER, steps=60, train=None, test=None),
+        "wordnet_glosses": replace(_POWER, steps=60),
     },
 }
 #: The power profile's datasets and seeds: 10 seeds on three cheap datasets of three
