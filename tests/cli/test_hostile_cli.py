@@ -26,16 +26,6 @@ TINY = ["--epochs", "1", "--batch-size", "8", "--width", "8", "--device", "cpu",
 HUGE = "99999999999999999999"
 
 
-@pytest.fixture(scope="module")
-def npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = np.random.default_rng(0)
-    y = np.array([0, 1] * 8)
-    x = rng.normal(size=(16, 2, 24)).astype(np.float32) + y[:, None, None] * 2.0
-    path = tmp_path_factory.mktemp("data") / "tiny.npz"
-    np.savez(path, x_train=x, y_train=y, x_test=x[:6], y_test=y[:6])
-    return path
-
-
 def invoke(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
     assert "Traceback" not in result.output, result.output

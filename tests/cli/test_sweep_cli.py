@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -15,16 +14,6 @@ from randquant.cli import app
 
 runner = CliRunner()
 TINY = ["--epochs", "1", "--batch-size", "8", "--width", "8", "--device", "cpu", "--quiet"]
-
-
-@pytest.fixture(scope="module")
-def npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = np.random.default_rng(0)
-    y = np.array([0, 1] * 8)
-    x = rng.normal(size=(16, 2, 24)).astype(np.float32) + y[:, None, None] * 2.0
-    path = tmp_path_factory.mktemp("data") / "tiny.npz"
-    np.savez(path, x_train=x, y_train=y, x_test=x[:6], y_test=y[:6])
-    return path
 
 
 @pytest.mark.parametrize(

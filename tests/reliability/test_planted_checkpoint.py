@@ -39,16 +39,6 @@ def _plant(path: Path, marker: Path) -> None:
     torch.save({"state_dict": {}, "epoch": 0, "x": _Payload(marker)}, path)
 
 
-@pytest.fixture(scope="module")
-def npz(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = np.random.default_rng(0)
-    y = np.array([0, 1] * 8)
-    x = rng.normal(size=(16, 2, 24)).astype(np.float32) + y[:, None, None] * 2.0
-    path = tmp_path_factory.mktemp("data") / "tiny.npz"
-    np.savez(path, x_train=x, y_train=y, x_test=x[:6], y_test=y[:6])
-    return path
-
-
 def test_planted_checkpoint_does_not_run_through_compare(npz: Path, tmp_path: Path) -> None:
     out, marker = tmp_path / "cmp", tmp_path / "PWNED"
     args = ["compare", "--data", str(npz), "--augment", "none", "--seeds", "0"]
