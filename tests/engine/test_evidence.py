@@ -132,7 +132,7 @@ def test_index_is_rebuilt_with_references_and_the_declared_contrasts(tmp_path: P
     assert got == [
         (a, b, m)
         for m in ("linear_acc", "knn_acc")
-        for a, b in (("rq", "none"), ("rq", "rq:p=0.5"))
+        for a, b in (("rq", "none"), ("rq", "rq:p=0.5"), ("rq:p=0.5", "none"))
     ]
     assert index["contrasts"][0]["verdict"] == "better" and index["references"][0]["seed"] == 0
     declare_contrasts(tmp_path, [("rq:p=0.5", "none")])
@@ -149,8 +149,21 @@ def test_contrast_parsing_and_defaults() -> None:
     for bad in ("rq:rq", "rq:zzz", "rq"):
         with pytest.raises(ValueError, match="two different arms"):
             parse_contrast(bad, arms)
-    assert default_contrasts(arms) == [("rq", "none"), ("rq", "rq:p=0.5"), ("rq", "crop+rq")]
+    assert default_contrasts(arms) == [("rq", "none"), ("rq", "rq:p=0.5"), ("rq:p=0.5", "none")]
     assert default_contrasts(["none", "noise"]) == []
+    # compare's default arms: RQ on top of crop against crop and crop + another augmentation,
+    # RQ alone against the other single augmentations; never crop+rq against rq or none
+    defaults = ["crop+rq", "crop", "crop+noise", "rq", "noise", "none"]
+    assert default_contrasts(defaults) == [
+        ("crop+rq", "crop"),
+        ("crop+rq", "crop+noise"),
+        ("rq", "crop"),
+        ("rq", "noise"),
+        ("rq", "none"),
+    ]
+    assert default_contrasts(["Crop+RQ:bins=16", "crop", "rq+crop"]) == [
+        ("Crop+RQ:bins=16", "crop")
+    ]
     # a declared pair whose arm has not run yet is left out, not an error
     assert run_contrasts([rec("rq", 0, 0.5)], [("rq", "none")]) == []
 

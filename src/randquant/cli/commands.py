@@ -107,6 +107,15 @@ class PretrainCommand:
         return self.checkpoint_dir or self.output.with_name(self.output.name + ".ckpt")
 
 
+#: ``compare``'s arms when ``--augment`` is not given: RQ alone and on top of a crop (the
+#: paper's image recipe), each against the same views without it and with noise instead
+#: (the contrasts of ``default_contrasts``). The crop is what makes small images beat their
+#: raw pixels (docs/benchmarks.md, "Does `randquant compare` learn by default?").
+DEFAULT_ARMS = "crop+rq,crop,rq,noise,none"
+#: Flat vectors have no axis to crop.
+DEFAULT_ARMS_VECTOR = "rq,noise,mask,none"
+
+
 @dataclass(frozen=True)
 class CompareCommand:
     """Pretrain and probe one model per (augmentation, seed); tabulate mean ± std.
@@ -132,8 +141,9 @@ class CompareCommand:
     train: PretrainConfig = field(default_factory=PretrainConfig)
     output: Path | None = None
     """Folder for results.* and runs/ (required)."""
-    augment: str | list[str] = "rq,noise,mask,none"
-    """Comma-separated specs, e.g. none,noise,rq,crop+rq (a list in YAML)."""
+    augment: str | list[str] | None = None
+    """Comma-separated specs, e.g. none,noise,rq,crop+rq (a list in YAML). Default:
+    crop+rq,crop,rq,noise,none; rq,noise,mask,none on flat vectors (nothing to crop)."""
     seeds: str | list[int] = "0,1,2"
     """Comma-separated seeds (a list in YAML)."""
     batch_size: int | None = None
@@ -164,7 +174,7 @@ class CompareCommand:
         if self.output is None:
             raise ValueError("output must be given: the folder for results.* and runs/")
         object.__setattr__(self, "output", Path(self.output))
-        specs = split_augments(self.augment)
+        specs = self.arms("image")
         if not specs:
             raise ValueError("augment must name at least one augmentation")
         if len(set(specs)) != len(specs):
@@ -181,10 +191,11 @@ class CompareCommand:
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
 
-    @property
-    def specs(self) -> list[str]:
-        """The augmentation specs, in order."""
-        return split_augments(self.augment)
+    def arms(self, layout: str) -> list[str]:
+        """The augmentation specs, in order: ``--augment``'s, or the default for ``layout``."""
+        if self.augment is not None:
+            return split_augments(self.augment)
+        return split_augments(DEFAULT_ARMS_VECTOR if layout == "vector" else DEFAULT_ARMS)
 
     @property
     def seed_list(self) -> list[int]:

@@ -225,15 +225,18 @@ def compare_cmd(ctx: typer.Context) -> None:
     from randquant.engine.sweep import SweepFailed
 
     cfg = parse(CompareCommand, ctx.args, skips=CompareCommand.SKIPS)
-    output, specs = cfg.output, cfg.specs
+    output = cfg.output
     assert output is not None  # CompareCommand requires it
-    pairs = _contrasts(cfg.contrast, specs)
+    if cfg.augment is not None:  # bad contrasts fail before any data is loaded
+        _contrasts(cfg.contrast, cfg.arms("image"))
     _set_threads(cfg.threads)
     check_output_dir(output, "--output")
     base = CompareSettings.from_config(cfg.model, cfg.train, cfg.device)
     executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
     ds = _load_source(cfg.source)
     _check_classes(ds, cfg.source.data)
+    specs = cfg.arms(ds.layout)
+    pairs = _contrasts(cfg.contrast, specs)
     _check_augments(specs, ds, cfg.model.rq_on, cfg.model.encoder)
     opts = {name: getattr(base, name) for name in ("encoder", "width", "rq_on", "lr",
             "weight_decay", "device", "pretrain_options")}  # fmt: skip

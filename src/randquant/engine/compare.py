@@ -238,7 +238,8 @@ def run_compare(
     in plan order; when runs failed, the others finish first, then
     :class:`~randquant.engine.sweep.SweepFailed` names the failed ones.
 
-    ``contrasts`` (``"A:B"`` or ``(A, B)``; default ``rq`` against every other arm) are
+    ``contrasts`` (``"A:B"`` or ``(A, B)``; default: each RQ arm against the arms that differ
+    from it in the last step, :func:`~randquant.engine.contrasts.default_contrasts`) are
     declared in ``contrasts.json`` before any run, and the index tests exactly those
     (:mod:`randquant.engine.contrasts`). With ``references`` the raw-input and
     untrained-encoder probes of every seed are recorded first (``references/``).

@@ -3,7 +3,8 @@
 A comparison declares its contrasts (pairs of arms ``a`` vs ``b``) *before* it runs: they are
 written to ``<folder>/contrasts.json``, and the index (``results.*``) tests exactly those, on
 the seeds both arms have, each metric a family of its own (Holm within it). Without a
-declaration the default is ``rq`` against every other arm that ran.
+declaration the default is each RQ arm against the arms that differ from it in the last step
+(:func:`default_contrasts`).
 
 >>> parse_contrast("rq:bins=16:none", ["none", "rq:bins=16"])
 ('rq:bins=16', 'none')
@@ -50,8 +51,28 @@ def parse_contrast(text: str, arms: Sequence[str]) -> Pair:
 
 
 def default_contrasts(arms: Sequence[str]) -> list[Pair]:
-    """``rq`` against every other arm (none when ``rq`` did not run)."""
-    return [("rq", a) for a in arms if a != "rq"] if "rq" in arms else []
+    """Each RQ arm against the arms that differ from it in its last step only.
+
+    ``rq`` (or ``rq:bins=16``) against every other single augmentation (``none``, ``crop``,
+    ``noise``, another ``rq:...``); ``crop+rq`` against ``crop`` and every ``crop+<other>``.
+    A pair is tested once, in the order the arms were given.
+
+    >>> default_contrasts(["crop+rq", "crop", "rq", "noise", "none"])
+    [('crop+rq', 'crop'), ('rq', 'crop'), ('rq', 'noise'), ('rq', 'none')]
+    """
+    steps = {arm: [part.split(":")[0].strip().lower() for part in arm.split("+")] for arm in arms}
+    pairs: list[Pair] = []
+    for a in arms:
+        if steps[a][-1] != "rq":
+            continue
+        base = steps[a][:-1]
+        for b in arms:
+            same_base = steps[b] == base or (
+                len(steps[b]) == len(steps[a]) and steps[b][:-1] == base
+            )
+            if b != a and same_base and (b, a) not in pairs:
+                pairs.append((a, b))
+    return pairs
 
 
 def declare_contrasts(folder: Path, pairs: Sequence[Pair]) -> None:
