@@ -191,3 +191,32 @@ def test_demo_table_shows_the_reference_rows(tmp_path: Path) -> None:
     header, rows = comparison_rows(tmp_path, ["digits"])
     assert header == ["augmentation", "digits"]
     assert rows[-2:] == [["(raw input, reference)", "90.0"], ["(untrained, reference)", "40.0"]]
+
+
+def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path: Path) -> None:
+    from randquant.bench.report_training import defaults_table
+    from randquant.engine.references import ReferenceRecord, save_reference
+    from randquant.engine.results import RunRecord, save_run
+
+    def run(arm: str, seed: int, acc: float) -> RunRecord:
+        return RunRecord(arm, "simclr", seed, 100, acc, acc, acc, acc, 1.0, 1.0, "digits",
+                         "enc", 64, "input", 1e-4, f"{arm}_{seed}")  # fmt: skip
+
+    folder = tmp_path / "digits_defaults"
+    for seed in range(4):
+        save_run(folder / "runs", run("crop+rq", seed, 0.90 + 0.01 * (seed % 2)))
+        save_run(folder / "runs", run("crop", seed, 0.95))  # the best arm, not the declared one
+        raw = {"linear_acc": 0.85 + 0.02 * (seed % 2), "knn_acc": 0.0}
+        untrained = {"linear_acc": 0.905, "knn_acc": 0.0}
+        save_reference(
+            folder, ReferenceRecord("digits", seed, "enc", 64, raw, untrained, f"r{seed}")
+        )
+    save_run(tmp_path / "mnist1d_defaults" / "runs", run("rq", 0, 0.5))  # no references: no row
+    lines = defaults_table([folder, tmp_path / "mnist1d_defaults", tmp_path / "x_small"])
+    text = "\n".join(lines)
+    # crop+rq 90.5 on average: 4.5 points above the raw input (paired differences 5, 4, 5, 4:
+    # a tight CI above 0) and level with the untrained encoder (0.5 points, differences -0.5,
+    # +0.5: no detectable difference); the best arm is reported apart from the declared one
+    row = "| digits | image | tuning | 4 | `crop+rq` 90.5 | +4.5 [+3.6, +5.4] (above) |"
+    assert row in text and "+0.0 [-0.9, +0.9] (n.d.) | `crop` 95.0 |" in text, text
+    assert text.count("| digits |") == 1 and "mnist1d" not in text
