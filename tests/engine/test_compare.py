@@ -63,7 +63,7 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
     assert [r.augment for r in recs] == ["none", "none", "rq", "rq"]
     assert recs[0].linear_acc == 1.0 and recs[0].knn_acc > 0.5  # toy data separable as is
     index = json.loads((tmp_path / "results.json").read_text())
-    assert set(index) == {"runs", "references", "contrasts"}
+    assert set(index) == {"runs", "references", "contrasts", "item_tests"}
     data = index["runs"]
     assert len(data) == 4
     # one reference row per seed; the raw toy input is separable, so the raw probe is perfect

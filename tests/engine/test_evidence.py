@@ -185,3 +185,42 @@ def test_recipes_by_data_size() -> None:
     assert epochs_for_steps(300, 1000, 64) == 20 and epochs_for_steps(1, 10, 64) == 1
     with pytest.raises(ValueError, match="recipe must be one of"):
         choose_recipe("imagenet", 10)
+
+
+def test_mcnemar_counts_the_discordant_items_and_tests_them_exactly() -> None:
+    from randquant.evaluate.stats import mcnemar_exact
+
+    labels = [0] * 20
+    a = [0] * 10 + [1] * 10  # right on items 0-9
+    b = [0] * 2 + [1] * 8 + [0] * 1 + [1] * 9  # right on 0, 1 and 10
+    # 8 items only a got right, 1 only b: two-sided exact binomial, 2 x (1 + 9) / 2**9
+    a_only, b_only, p = mcnemar_exact(a, b, labels)
+    assert (a_only, b_only) == (8, 1) and p == pytest.approx(20 / 512)
+    assert mcnemar_exact(b, a, labels)[:2] == (1, 8)
+    with pytest.raises(ValueError, match="one entry per test item"):
+        mcnemar_exact(a, b[:-1], labels)
+
+
+def test_index_has_per_seed_item_tests_from_the_reference_labels(tmp_path: Path) -> None:
+    data = toy()
+    ensure_references(tmp_path, data, [0, 1], SETTINGS)
+    truth = data.test.y.tolist()
+    assert all(ref.predictions["labels"] == truth for ref in load_references(tmp_path))
+    wrong = [(t + 1) % 3 for t in truth]
+    for seed in (0, 1):
+        good, bad = rec("rq", seed, 1.0), rec("none", seed, 0.0)
+        good.predictions.update(linear=truth, knn=truth)
+        bad.predictions.update(linear=wrong, knn=truth)
+        save_run(tmp_path / "runs", good)
+        save_run(tmp_path / "runs", bad)
+    save_run(tmp_path / "runs", rec("rq", 2, 1.0))  # no reference labels for seed 2: no test
+    rebuild_index(tmp_path)
+    tests = json.loads((tmp_path / "results.json").read_text())["item_tests"]
+    linear = [t for t in tests if t["metric"] == "linear_acc"]
+    assert [(t["seed"], t["a_only"], t["b_only"]) for t in linear] == [(0, 12, 0), (1, 12, 0)]
+    assert linear[0]["p"] == pytest.approx(2 / 2**12)
+    knn = [t for t in tests if t["metric"] == "knn_acc"]
+    assert [(t["a_only"], t["b_only"], t["p"]) for t in knn] == [(0, 0, 1.0)] * 2
+    md = (tmp_path / "results.md").read_text()
+    assert "- rq − none, linear_acc: 2 / 0 / 0 of 2 seeds" in md
+    assert "- rq − none, knn_acc: 0 / 0 / 2 of 2 seeds" in md

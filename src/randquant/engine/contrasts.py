@@ -111,16 +111,75 @@ def run_contrasts(
     return out
 
 
+def item_tests(
+    records: Sequence[RunRecord],
+    references: Sequence[ReferenceRecord],
+    contrasts: Sequence[Contrast],
+) -> list[dict[str, Any]]:
+    """Per-item exact McNemar tests of every contrast, one per seed and probe.
+
+    They need both runs' test predictions and the seed's test labels (kept by reference
+    records written since the labels were added). Each is one seed's test set, so the
+    p-values are per seed and uncorrected: they say whether *that* pair of runs differs
+    item by item; the seed-level contrast is the claim about the arms.
+    """
+    from randquant.evaluate.stats import mcnemar_exact
+
+    labels = {
+        ref.seed: ref.predictions["labels"] for ref in references if "labels" in ref.predictions
+    }
+    preds: dict[tuple[str, int], dict[str, list[int]]] = {}
+    for r in records:
+        preds.setdefault((r.augment, r.seed), r.predictions)
+    out = []
+    for c in contrasts:
+        probe = c.metric.removesuffix("_acc")
+        for seed, truth in sorted(labels.items()):
+            a = preds.get((c.a, seed), {}).get(probe)
+            b = preds.get((c.b, seed), {}).get(probe)
+            if a is None or b is None or not len(a) == len(b) == len(truth):
+                continue
+            a_only, b_only, p = mcnemar_exact(a, b, truth)
+            out.append(
+                {"a": c.a, "b": c.b, "metric": c.metric, "seed": seed,
+                 "a_only": a_only, "b_only": b_only, "p": p}
+            )  # fmt: skip
+    return out
+
+
+def item_test_lines(tests: Sequence[dict[str, Any]], *, alpha: float = 0.05) -> list[str]:
+    """One Markdown line per contrast: on how many seeds McNemar found a or b better."""
+    by_pair: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for t in tests:
+        by_pair.setdefault((t["a"], t["b"], t["metric"]), []).append(t)
+    if not by_pair:
+        return []
+    lines = [
+        f"Per-item exact McNemar tests, per seed (uncorrected, {alpha:.0%}): seeds where "
+        "a got significantly more items right / where b did / neither.",
+        "",
+    ]
+    for (a, b, metric), found in by_pair.items():
+        wins = sum(1 for t in found if t["p"] < alpha and t["a_only"] > t["b_only"])
+        losses = sum(1 for t in found if t["p"] < alpha and t["b_only"] > t["a_only"])
+        lines.append(
+            f"- {a} − {b}, {metric}: {wins} / {losses} / {len(found) - wins - losses} "
+            f"of {len(found)} seeds"
+        )
+    return [*lines, ""]
+
+
 def index_payload(
     records: Sequence[RunRecord],
     references: Sequence[ReferenceRecord],
     contrasts: Sequence[Contrast],
 ) -> dict[str, Any]:
-    """``results.json``: ``{"runs", "references", "contrasts"}``."""
+    """``results.json``: ``{"runs", "references", "contrasts", "item_tests"}``."""
     return {
         "runs": [r.to_dict() for r in records],
         "references": [ref.summary() for ref in references],
         "contrasts": [c.to_dict() for c in contrasts],
+        "item_tests": item_tests(records, references, contrasts),
     }
 
 

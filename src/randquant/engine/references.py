@@ -46,7 +46,8 @@ class ReferenceRecord:
 
     ``raw_input`` and ``untrained`` hold ``linear_acc``, ``knn_acc``, ``linear_f1``,
     ``knn_f1`` (fractions) and the linear fit's ``linear_converged`` and ``linear_C``;
-    ``predictions`` the per-item test predictions (``<kind>_linear``, ``<kind>_knn``).
+    ``predictions`` the per-item test predictions (``<kind>_linear``, ``<kind>_knn``) and
+    the test labels (``labels``), so runs of this seed can be compared item by item (McNemar).
     """
 
     dataset: str
@@ -134,6 +135,7 @@ def reference_for(
         for kind, res in (("raw_input", raw), ("untrained", untrained))
         for probe in ("linear", "knn")
     }
+    preds["labels"] = [int(y) for y in data.test.y.tolist()]
     return ReferenceRecord(
         dataset=data.name,
         seed=seed,

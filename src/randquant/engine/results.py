@@ -228,16 +228,26 @@ def write_results(
 ) -> None:
     """Write ``results.json``, ``results.csv`` and ``results.md`` under ``output_dir``.
 
-    ``results.json`` is ``{"runs": [...], "references": [...], "contrasts": [...]}``
-    (:func:`randquant.engine.contrasts.index_payload`); ``results.md`` shows the reference
-    rows and the contrast table under the per-arm table.
+    ``results.json`` is ``{"runs": [...], "references": [...], "contrasts": [...],
+    "item_tests": [...]}`` (:func:`randquant.engine.contrasts.index_payload`); ``results.md``
+    shows the reference rows, the contrast table and the McNemar counts under the per-arm
+    table.
     """
-    from randquant.engine.contrasts import contrast_lines, index_payload, reference_lines
+    from randquant.engine.contrasts import (
+        contrast_lines,
+        index_payload,
+        item_test_lines,
+        reference_lines,
+    )
 
-    payload = json.dumps(index_payload(records, references, contrasts), indent=2) + "\n"
-    write_atomic(output_dir / "results.json", payload)
+    index = index_payload(records, references, contrasts)
+    write_atomic(output_dir / "results.json", json.dumps(index, indent=2) + "\n")
     write_atomic(output_dir / "results.csv", csv_text(records))
-    extra = reference_lines(references) + contrast_lines(contrasts)
+    extra = (
+        reference_lines(references)
+        + contrast_lines(contrasts)
+        + item_test_lines(index["item_tests"])
+    )
     md = markdown_table(records) + ("\n" + "\n".join(extra) if extra else "")
     write_atomic(output_dir / "results.md", md)
 
@@ -254,8 +264,9 @@ def rebuild_index(
     Holds ``output_dir/.index.lock`` while reading and writing, so of two sweeps finishing
     runs in one folder at once the one that writes last has read every record written
     before it. ``order`` sorts the records (default: by run id). The reference records
-    (``references/``) and the contrasts declared in ``contrasts.json`` (default: ``rq``
-    against every other arm) go into the index too. Returns the run records.
+    (``references/``) and the contrasts declared in ``contrasts.json`` (default:
+    :func:`~randquant.engine.contrasts.default_contrasts`) go into the index too. Returns
+    the run records.
     """
     from randquant.engine.contrasts import declared_contrasts, run_contrasts
     from randquant.engine.references import load_references

@@ -201,3 +201,28 @@ def paired_contrasts(
 def with_dataset(contrasts: Sequence[Contrast], dataset: str) -> list[Contrast]:
     """The same contrasts labelled with ``dataset``."""
     return [replace(c, dataset=dataset) for c in contrasts]
+
+
+def mcnemar_exact(
+    pred_a: Sequence[int], pred_b: Sequence[int], labels: Sequence[int]
+) -> tuple[int, int, float]:
+    """Items only ``a`` got right, items only ``b`` got right, and the exact McNemar p
+    (:func:`statsmodels.stats.contingency_tables.mcnemar`) of two probes' predictions on the
+    same test items (one seed: same test set and labels).
+
+    >>> mcnemar_exact([1, 1, 1, 0], [1, 0, 0, 0], [1, 1, 1, 1])
+    (2, 0, 0.5)
+    """
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    if not len(pred_a) == len(pred_b) == len(labels):
+        raise ValueError(
+            f"predictions and labels must have one entry per test item, got {len(pred_a)}, "
+            f"{len(pred_b)} and {len(labels)}"
+        )
+    a_only = sum(1 for x, y, t in zip(pred_a, pred_b, labels, strict=True) if x == t != y)
+    b_only = sum(1 for x, y, t in zip(pred_a, pred_b, labels, strict=True) if y == t != x)
+    both = sum(1 for x, y, t in zip(pred_a, pred_b, labels, strict=True) if x == t == y)
+    neither = len(labels) - a_only - b_only - both
+    result = mcnemar([[both, a_only], [b_only, neither]], exact=True)
+    return a_only, b_only, float(result.pvalue)
