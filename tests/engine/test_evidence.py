@@ -224,3 +224,14 @@ def test_index_has_per_seed_item_tests_from_the_reference_labels(tmp_path: Path)
     md = (tmp_path / "results.md").read_text()
     assert "- rq − none, linear_acc: 2 / 0 / 0 of 2 seeds" in md
     assert "- rq − none, knn_acc: 0 / 0 / 2 of 2 seeds" in md
+
+
+def test_identical_arms_get_no_bound_in_the_verdict() -> None:
+    from randquant.engine.contrasts import verdict_text
+
+    same = run_contrasts([rec(a, s, 1.0) for a in ("rq", "none") for s in range(3)], None)
+    assert [verdict_text(c) for c in same] == ["no difference on any seed"] * 2
+    close = [rec("rq", s, 0.9 + 0.01 * s) for s in range(3)]
+    close += [rec("none", s, 0.9 + 0.01 * (s % 2)) for s in range(3)]
+    text = verdict_text(run_contrasts(close, None)[0])
+    assert text.startswith("no detectable difference (± ") and text.endswith(" pp)")
