@@ -194,6 +194,8 @@ def test_demo_table_shows_the_reference_rows(tmp_path: Path) -> None:
 
 
 def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path: Path) -> None:
+    from dataclasses import replace
+
     from randquant.bench.report_training import defaults_table
     from randquant.engine.references import ReferenceRecord, save_reference
     from randquant.engine.results import RunRecord, save_run
@@ -220,3 +222,12 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
     row = "| digits | image | tuning | 4 | `crop+rq` 90.5 | +4.5 [+3.6, +5.4] (above) |"
     assert row in text and "+0.0 [-0.9, +0.9] (n.d.) | `crop` 95.0 |" in text, text
     assert text.count("| digits |") == 1 and "mnist1d" not in text
+    # at a shared ceiling the declared arm is the best one, and zero spread gets no interval
+    top = tmp_path / "watch_defaults"
+    for seed in range(3):
+        for arm in ("crop", "crop+rq"):
+            save_run(top / "runs", replace(run(arm, seed, 1.0), dataset="watch"))
+        full = {"linear_acc": 1.0, "knn_acc": 1.0}
+        save_reference(top, ReferenceRecord("watch", seed, "enc", 64, raw, full, f"w{seed}"))
+    text = "\n".join(defaults_table([top]))
+    assert "| +0.0 (the same on every seed) | `crop+rq` 100.0 |" in text, text

@@ -230,20 +230,22 @@ def defaults_table(folders: Sequence[Path]) -> list[str]:
         means: dict[str, list[float]] = {}
         for r in runs:
             means.setdefault(r.augment, []).append(r.linear_acc)
-        best = max(means, key=lambda a: statistics.fmean(means[a]))
+        # the declared arm wins ties: "best" must not name another arm for a shared 100 %
+        best = max(means, key=lambda a: (statistics.fmean(means[a]), a == arm))
         cells = []
         for c in found:
             diff = f"{100 * c.mean_diff:+.1f}"
             if c.n_seeds > 1 and math.isfinite(c.ci_low):
                 diff += f" [{100 * c.ci_low:+.1f}, {100 * c.ci_high:+.1f}]"
             word = {"better": "above", "worse": "below"}.get(c.verdict, "")
-            cells.append(
-                f"{diff} ({word})"
-                if word
-                else f"{diff} (1 seed, no test)"
-                if c.n_seeds < 2
-                else f"{diff} (n.d.)"
-            )
+            if word:
+                cells.append(f"{diff} ({word})")
+            elif c.n_seeds < 2:
+                cells.append(f"{diff} (1 seed, no test)")
+            elif c.sd_diff == 0:
+                cells.append(f"{100 * c.mean_diff:+.1f} (the same on every seed)")
+            else:
+                cells.append(f"{diff} (n.d.)")
         dataset = runs[0].dataset
         role = "tuning" if dataset in TUNED_ON else "held out"
         rows.append(
