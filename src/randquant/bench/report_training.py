@@ -139,8 +139,10 @@ def learning_curve_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         "## Learning curve",
         "",
         "Probe accuracy against optimizer steps for `none`, `rq` and the best other arm of "
-        "the quick suite on the dataset, the two references as lines; the budget worth "
-        "spending is where the best arm clearly clears both references.",
+        "the quick suite on the dataset (on digits also `crop+rq`, the arm compare's "
+        "defaults declare), 3 paired seeds per budget, the two references as lines; the "
+        "budget worth spending is where the best arm clearly clears both references. One "
+        "dataset per modality.",
         "",
     ]
     datasets: dict[str, list[Path]] = {}
