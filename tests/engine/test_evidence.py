@@ -235,3 +235,20 @@ def test_identical_arms_get_no_bound_in_the_verdict() -> None:
     close += [rec("none", s, 0.9 + 0.01 * (s % 2)) for s in range(3)]
     text = verdict_text(run_contrasts(close, None)[0])
     assert text.startswith("no detectable difference (± ") and text.endswith(" pp)")
+
+
+def test_rq_on_auto_puts_rq_on_the_embedded_tokens_and_on_the_input_elsewhere() -> None:
+    from randquant.augment.views import resolve_rq_on
+    from randquant.engine.config import ModelOptions
+
+    assert ModelOptions().rq_on == "auto"
+    assert [resolve_rq_on("auto", lay) for lay in ("tokens", "image", "vector")] == [
+        "embedding",
+        "input",
+        "input",
+    ]
+    assert resolve_rq_on("input", "tokens") == "input"  # an explicit choice stays (and fails later)
+    with pytest.raises(ValueError, match="rq_on must be one of auto, input, embedding"):
+        resolve_rq_on("tokens", "image")
+    with pytest.raises(ValueError, match="rq_on must be one of"):
+        ModelOptions(rq_on="middle")

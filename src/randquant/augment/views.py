@@ -24,6 +24,22 @@ from randquant.data.base import LAYOUTS, Layout
 
 MODALITIES: tuple[str, ...] = ("image", "audio", "points", "sensor", "text", "tabular")
 RQ_ON: tuple[str, ...] = ("input", "embedding")
+#: What ``--rq-on`` takes: a place, or ``auto`` (:func:`resolve_rq_on`).
+RQ_ON_CHOICES: tuple[str, ...] = ("auto", *RQ_ON)
+
+
+def resolve_rq_on(rq_on: str, layout: str) -> Literal["input", "embedding"]:
+    """Where RQ runs: ``auto`` is ``embedding`` for token ids (RQ cannot touch ids) and
+    ``input`` for every other layout; ``input``/``embedding`` stay as given.
+
+    >>> resolve_rq_on("auto", "tokens"), resolve_rq_on("auto", "image")
+    ('embedding', 'input')
+    """
+    if rq_on not in RQ_ON_CHOICES:
+        raise ValueError(f"rq_on must be one of {', '.join(RQ_ON_CHOICES)}, got {rq_on!r}")
+    if rq_on == "auto":
+        return "embedding" if layout == "tokens" else "input"
+    return "embedding" if rq_on == "embedding" else "input"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,7 +130,10 @@ def pretrain_cmd(ctx: typer.Context) -> None:
     if cfg.resume:
         _checkpoint_ok(ckpt / "last.ckpt")
     ds = _load_source(cfg.source)
-    _check_augments([cfg.augment], ds, cfg.model.rq_on, cfg.model.encoder)
+    from randquant.augment.views import resolve_rq_on
+
+    settings = replace(settings, rq_on=resolve_rq_on(cfg.model.rq_on, ds.layout))
+    _check_augments([cfg.augment], ds, settings.rq_on, cfg.model.encoder)
     with _checkpoint_errors("--checkpoint-dir"):
         run = pretrain_one(
             ds,
@@ -237,7 +241,10 @@ def compare_cmd(ctx: typer.Context) -> None:
     _check_classes(ds, cfg.source.data)
     specs = cfg.arms(ds.layout)
     pairs = _contrasts(cfg.contrast, specs)
-    _check_augments(specs, ds, cfg.model.rq_on, cfg.model.encoder)
+    from randquant.augment.views import resolve_rq_on
+
+    base = replace(base, rq_on=resolve_rq_on(cfg.model.rq_on, ds.layout))
+    _check_augments(specs, ds, base.rq_on, cfg.model.encoder)
     opts = {name: getattr(base, name) for name in ("encoder", "width", "rq_on", "lr",
             "weight_decay", "device", "pretrain_options")}  # fmt: skip
     with _checkpoint_errors("--output"):

@@ -175,11 +175,13 @@ def pretrain_one(
     ``resume=None`` continues from ``checkpoint_dir/last.ckpt`` when that file exists.
     """
     from randquant.augment import build_views
+    from randquant.augment.views import resolve_rq_on
     from randquant.engine import pretrain
     from randquant.engine.checkpoint import LAST_CHECKPOINT
 
     modality = dataset.meta.get("modality")
-    views = build_views(augment, dataset.layout, modality=modality, rq_on=settings.rq_on)  # type: ignore[arg-type]
+    rq_on = resolve_rq_on(settings.rq_on, dataset.layout)
+    views = build_views(augment, dataset.layout, modality=modality, rq_on=rq_on)
     encoder = seeded_encoder(dataset, seed, settings)
     if resume is None:
         resume = checkpoint_dir is not None and (checkpoint_dir / LAST_CHECKPOINT).is_file()
@@ -211,7 +213,7 @@ def run_compare(
     encoder: str = "auto",
     width: int = 64,
     batch_size: int | None = None,
-    rq_on: str = "input",
+    rq_on: str = "auto",
     lr: float | None = None,
     weight_decay: float | None = None,
     device: str = "auto",
@@ -255,6 +257,7 @@ def run_compare(
         raise ValueError("seeds must hold at least one seed")
     if len(set(augments)) != len(augments) or len(set(seeds)) != len(seeds):
         raise ValueError(f"augments and seeds must not repeat, got {augments} and {seeds}")
+    from randquant.augment.views import resolve_rq_on
     from randquant.engine.recipe import resolve
 
     chosen = resolve(
@@ -272,7 +275,7 @@ def run_compare(
         encoder=encoder,
         width=width,
         batch_size=chosen.batch_size,
-        rq_on=rq_on,
+        rq_on=resolve_rq_on(rq_on, dataset.layout),
         lr=chosen.lr,
         weight_decay=chosen.weight_decay,
         device=device,

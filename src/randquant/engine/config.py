@@ -125,9 +125,6 @@ class PretrainConfig:
                 object.__setattr__(self, name, Path(folder))
 
 
-RQ_ON: tuple[str, ...] = ("input", "embedding")
-
-
 @dataclass(frozen=True)
 class ModelOptions:
     """The encoder: which one, how wide, and where RQ runs."""
@@ -136,8 +133,9 @@ class ModelOptions:
     """auto, resnet, cnn1d, spec_cnn, pointnet or transformer (`randquant.models`)."""
     width: int = 64
     """Encoder feature size (a multiple of 8)."""
-    rq_on: str = "input"
-    """input (the views) or embedding (transformer tokens, as in DABS)."""
+    rq_on: str = "auto"
+    """input (the views), embedding (transformer tokens, as in DABS) or auto (embedding
+    for token ids, input otherwise)."""
 
     def __post_init__(self) -> None:
         from randquant.models.base import check_width
@@ -147,8 +145,10 @@ class ModelOptions:
         if self.encoder not in names:
             raise ValueError(f"encoder must be one of {', '.join(names)}, got {self.encoder!r}")
         check_width(self.width)  # "width must be a positive multiple of 8, got ..."
-        if self.rq_on not in RQ_ON:
-            raise ValueError(f"rq_on must be 'input' or 'embedding', got {self.rq_on!r}")
+        from randquant.augment.views import RQ_ON_CHOICES
+
+        if self.rq_on not in RQ_ON_CHOICES:
+            raise ValueError(f"rq_on must be one of {', '.join(RQ_ON_CHOICES)}, got {self.rq_on!r}")
 
 
 @dataclass(frozen=True)

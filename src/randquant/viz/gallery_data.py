@@ -52,11 +52,6 @@ class GalleryViews:
     up_axis: str = "y"
 
 
-def default_rq_on(layout: str) -> Literal["input", "embedding"]:
-    """``embedding`` for token ids (RQ cannot touch ids), ``input`` for every other layout."""
-    return "embedding" if layout == "tokens" else "input"
-
-
 def pick_samples(y: Tensor, n: int, *, seed: int = 0) -> Tensor:
     """Indices of ``n`` samples of labels ``y``: one per class in a seeded order, then more.
 
@@ -129,10 +124,13 @@ def gallery_views(
 ) -> GalleryViews:
     """Build two views of ``n`` training samples of ``ds`` with the augmentation ``spec``.
 
-    ``rq_on`` defaults to :func:`default_rq_on`. Raises ``ValueError`` for a bad ``spec``
-    (naming it) or a spec that does not fit the dataset's layout.
+    ``rq_on`` defaults to ``auto`` (:func:`~randquant.augment.views.resolve_rq_on`). Raises
+    ``ValueError`` for a bad ``spec`` (naming it) or a spec that does not fit the dataset's
+    layout.
     """
-    rq_on = default_rq_on(ds.layout) if rq_on is None else rq_on
+    from randquant.augment.views import resolve_rq_on
+
+    rq_on = resolve_rq_on(rq_on or "auto", ds.layout)
     modality = str(ds.meta.get("modality", DEFAULT_MODALITY[ds.layout]))
     try:
         views = build_views(spec, ds.layout, modality=modality, rq_on=rq_on)
