@@ -221,6 +221,8 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
     # +0.5: no detectable difference); the best arm is reported apart from the declared one
     row = "| digits | image | tuning | 4 | `crop+rq` 90.5 | +4.5 [+3.6, +5.4] (above) |"
     assert row in text and "+0.0 [-0.9, +0.9] (n.d.) | `crop` 95.0 |" in text, text
+    # kNN: the runs' 90.5 against the raw input's 0 on every seed
+    assert text.splitlines()[-1].endswith("| +90.5 [+89.6, +91.4] (above) |"), text
     assert text.count("| digits |") == 1 and "mnist1d" not in text
     # at a shared ceiling the declared arm is the best one, and zero spread gets no interval
     top = tmp_path / "watch_defaults"
@@ -230,4 +232,4 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
         full = {"linear_acc": 1.0, "knn_acc": 1.0}
         save_reference(top, ReferenceRecord("watch", seed, "enc", 64, raw, full, f"w{seed}"))
     text = "\n".join(defaults_table([top]))
-    assert "| +0.0 (the same on every seed) | `crop+rq` 100.0 |" in text, text
+    assert "| +0.0 (the same on every seed) | `crop+rq` 100.0 | +100.0 (the same" in text, text
