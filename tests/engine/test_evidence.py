@@ -248,6 +248,10 @@ def test_rq_on_auto_puts_rq_on_the_embedded_tokens_and_on_the_input_elsewhere() 
         "input",
     ]
     assert resolve_rq_on("input", "tokens") == "input"  # an explicit choice stays (and fails later)
+    from randquant.augment import build_views
+
+    views = build_views("rq", "tokens", rq_on="auto")  # the views record the place chosen
+    assert views.rq_on == "embedding" and views.embedding_transform is not None
     with pytest.raises(ValueError, match="rq_on must be one of auto, input, embedding"):
         resolve_rq_on("tokens", "image")
     with pytest.raises(ValueError, match="rq_on must be one of"):

@@ -103,20 +103,20 @@ def build_views(
     layout: Layout,
     *,
     modality: str | None = None,
-    rq_on: Literal["input", "embedding"] = "input",
+    rq_on: str = "input",
 ) -> ViewAugmentation:
     """Parse ``spec`` and build the view pipeline for data of ``layout`` and ``modality``.
 
     ``modality`` defaults from the layout (sequence -> sensor, image -> image, points -> points,
-    vector -> tabular, tokens -> text). With ``rq_on="embedding"`` every ``rq`` part leaves the
+    vector -> tabular, tokens -> text). ``rq_on="auto"`` is resolved by :func:`resolve_rq_on`
+    (the views record the place it chose). With ``rq_on="embedding"`` every ``rq`` part leaves the
     input pipeline and becomes ``embedding_transform`` (RQ with the embedding dimension as the
     channel), in spec order; on token data ``noise`` and ``channel_mask`` go there too.
     ``mixup`` parts set ``mixup``; ``none`` parts are dropped.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-    if rq_on not in RQ_ON:
-        raise ValueError(f"rq_on must be one of {RQ_ON}, got {rq_on!r}")
+    place = resolve_rq_on(rq_on, layout)
     modality = DEFAULT_MODALITY[layout] if modality is None else modality
     if modality not in MODALITIES:
         raise ValueError(f"modality must be one of {MODALITIES}, got {modality!r}")
@@ -128,7 +128,7 @@ def build_views(
             if mixup is not None:
                 raise ValueError(f"mixup appears twice in spec {spec!r}")
             mixup = MixupConfig(**part.options)
-        elif rq_on == "embedding" and _on_embedding(part.name, layout):
+        elif place == "embedding" and _on_embedding(part.name, layout):
             if part.name == "rq" and "ste" not in part.options:
                 # on embeddings RQ would pass gradient only through each channel's min and max,
                 # starving the embedding layer: straight-through unless the spec says otherwise
@@ -143,7 +143,7 @@ def build_views(
         input_transform=_one(inputs, layout),
         embedding_transform=_one(embedding, "embedding") if embedding else None,
         mixup=mixup,
-        rq_on=rq_on,
+        rq_on=place,
     )
 
 

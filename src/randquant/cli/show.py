@@ -78,7 +78,7 @@ def _show_dataset(
     except (KeyError, ValueError) as err:
         raise typer.BadParameter(str(err).strip("'\""), param_hint="--dataset") from None
     try:
-        views = gallery_views(ds, augment, n=n, seed=seed, rq_on=rq_on)  # type: ignore[arg-type]
+        views = gallery_views(ds, augment, n=n, seed=seed, rq_on=rq_on)
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--augment") from None
     save_gallery(views, output)

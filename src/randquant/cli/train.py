@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,7 @@ def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> 
 
     for spec in specs:
         try:
-            views = build_views(spec, ds.layout, modality=ds.meta.get("modality"), rq_on=rq_on)  # type: ignore[arg-type]
+            views = build_views(spec, ds.layout, modality=ds.meta.get("modality"), rq_on=rq_on)
         except (KeyError, ValueError) as err:
             raise _bad("--augment", f"{spec!r}: {str(err).strip(chr(39))}") from err
         if views.embedding_transform is not None and encoder not in ("transformer", "auto"):
@@ -130,10 +129,7 @@ def pretrain_cmd(ctx: typer.Context) -> None:
     if cfg.resume:
         _checkpoint_ok(ckpt / "last.ckpt")
     ds = _load_source(cfg.source)
-    from randquant.augment.views import resolve_rq_on
-
-    settings = replace(settings, rq_on=resolve_rq_on(cfg.model.rq_on, ds.layout))
-    _check_augments([cfg.augment], ds, settings.rq_on, cfg.model.encoder)
+    _check_augments([cfg.augment], ds, cfg.model.rq_on, cfg.model.encoder)
     with _checkpoint_errors("--checkpoint-dir"):
         run = pretrain_one(
             ds,
@@ -241,10 +237,7 @@ def compare_cmd(ctx: typer.Context) -> None:
     _check_classes(ds, cfg.source.data)
     specs = cfg.arms(ds.layout)
     pairs = _contrasts(cfg.contrast, specs)
-    from randquant.augment.views import resolve_rq_on
-
-    base = replace(base, rq_on=resolve_rq_on(cfg.model.rq_on, ds.layout))
-    _check_augments(specs, ds, base.rq_on, cfg.model.encoder)
+    _check_augments(specs, ds, cfg.model.rq_on, cfg.model.encoder)
     opts = {name: getattr(base, name) for name in ("encoder", "width", "rq_on", "lr",
             "weight_decay", "device", "pretrain_options")}  # fmt: skip
     with _checkpoint_errors("--output"):

@@ -175,13 +175,11 @@ def pretrain_one(
     ``resume=None`` continues from ``checkpoint_dir/last.ckpt`` when that file exists.
     """
     from randquant.augment import build_views
-    from randquant.augment.views import resolve_rq_on
     from randquant.engine import pretrain
     from randquant.engine.checkpoint import LAST_CHECKPOINT
 
     modality = dataset.meta.get("modality")
-    rq_on = resolve_rq_on(settings.rq_on, dataset.layout)
-    views = build_views(augment, dataset.layout, modality=modality, rq_on=rq_on)
+    views = build_views(augment, dataset.layout, modality=modality, rq_on=settings.rq_on)
     encoder = seeded_encoder(dataset, seed, settings)
     if resume is None:
         resume = checkpoint_dir is not None and (checkpoint_dir / LAST_CHECKPOINT).is_file()

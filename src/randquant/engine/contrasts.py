@@ -60,7 +60,9 @@ def default_contrasts(arms: Sequence[str]) -> list[Pair]:
     >>> default_contrasts(["crop+rq", "crop", "rq", "noise", "none"])
     [('crop+rq', 'crop'), ('rq', 'crop'), ('rq', 'noise'), ('rq', 'none')]
     """
-    steps = {arm: [part.split(":")[0].strip().lower() for part in arm.split("+")] for arm in arms}
+    from randquant.augment.spec import parse_spec
+
+    steps = {arm: [part.name for part in parse_spec(arm)] for arm in arms}
     pairs: list[Pair] = []
     for a in arms:
         if steps[a][-1] != "rq":

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -220,9 +221,8 @@ def mcnemar_exact(
             f"predictions and labels must have one entry per test item, got {len(pred_a)}, "
             f"{len(pred_b)} and {len(labels)}"
         )
-    a_only = sum(1 for x, y, t in zip(pred_a, pred_b, labels, strict=True) if x == t != y)
-    b_only = sum(1 for x, y, t in zip(pred_a, pred_b, labels, strict=True) if y == t != x)
-    both = sum(1 for x, y, t in zip(pred_a, pred_b, labels, strict=True) if x == t == y)
-    neither = len(labels) - a_only - b_only - both
-    result = mcnemar([[both, a_only], [b_only, neither]], exact=True)
-    return a_only, b_only, float(result.pvalue)
+    # (a right, b right) per item: the 2 x 2 table of paired outcomes
+    n = Counter((x == t, y == t) for x, y, t in zip(pred_a, pred_b, labels, strict=True))
+    table = [[n[True, True], n[True, False]], [n[False, True], n[False, False]]]
+    result = mcnemar(table, exact=True)
+    return n[True, False], n[False, True], float(result.pvalue)

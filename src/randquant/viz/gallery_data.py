@@ -120,7 +120,7 @@ def gallery_views(
     *,
     n: int = 6,
     seed: int = 0,
-    rq_on: Literal["input", "embedding"] | None = None,
+    rq_on: str | None = None,
 ) -> GalleryViews:
     """Build two views of ``n`` training samples of ``ds`` with the augmentation ``spec``.
 
@@ -128,12 +128,9 @@ def gallery_views(
     ``ValueError`` for a bad ``spec`` (naming it) or a spec that does not fit the dataset's
     layout.
     """
-    from randquant.augment.views import resolve_rq_on
-
-    rq_on = resolve_rq_on(rq_on or "auto", ds.layout)
     modality = str(ds.meta.get("modality", DEFAULT_MODALITY[ds.layout]))
     try:
-        views = build_views(spec, ds.layout, modality=modality, rq_on=rq_on)
+        views = build_views(spec, ds.layout, modality=modality, rq_on=rq_on or "auto")
     except (KeyError, ValueError) as err:
         raise ValueError(f"augmentation spec {spec!r}: {str(err).strip(chr(39))}") from err
     std = standardize(ds)
