@@ -26,8 +26,9 @@ from ssl_kit import SMALL_HEADS, TinyEncoder, blobs, quick_config, views
 from sweep_kit import AUGMENTS, SEEDS, TINY_RUN, calls, tiny
 
 from randquant.engine import pretrain
-from randquant.engine.compare import CompareSettings, TrainedRun, run_compare
-from randquant.engine.results import load_runs
+from randquant.engine.compare import run_compare
+from randquant.engine.settings import CompareSettings, TrainedRun
+from randquant.engine.store import load_runs
 
 HERE = Path(__file__).resolve().parent
 
@@ -129,7 +130,7 @@ def lockstep(barrier: Any, *args: Any, **kw: Any) -> TrainedRun:
 def sweep_process(name: str, seeds: list[int], out: str, barrier: Any) -> None:
     import functools
 
-    from randquant.bench.suite import write_manifest
+    from randquant.bench.manifest import write_manifest
 
     torch.set_num_threads(1)
     sys.argv = [f"sweep-{name}", "--seeds", ",".join(map(str, seeds))]
