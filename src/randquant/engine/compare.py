@@ -10,6 +10,7 @@ continues from its last epoch checkpoint.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from randquant.data.base import Dataset
 from randquant.data.standardize import standardize
 from randquant.engine.contrasts import default_contrasts, parse_contrast
 from randquant.engine.executor import Executor
+from randquant.engine.index import rebuild_index
 from randquant.engine.provenance import command_line
 from randquant.engine.records import RunRecord
 from randquant.engine.references import ensure_references
@@ -65,6 +67,7 @@ def run_compare(
     executor: Executor | None = None,
     contrasts: Sequence[str | tuple[str, str]] | None = None,
     references: bool = True,
+    run_seconds: float | None = None,
 ) -> list[RunRecord]:
     """Pretrain and probe every (augmentation, seed) pair; write results under ``output_dir``.
 
@@ -83,7 +86,11 @@ def run_compare(
     from it in the last step, :func:`~randquant.engine.contrasts.default_contrasts`) are
     declared in ``contrasts.json`` before any run, and the index tests exactly those
     (:mod:`randquant.engine.contrasts`). With ``references`` the raw-input and
-    untrained-encoder probes of every seed are recorded first (``references/``).
+    untrained-encoder probes of every seed are recorded (``references/``): before the runs
+    when they run in this process, beside them when they are Ray tasks (the probes then use
+    this process while the workers train). ``run_seconds`` (an estimate of one run, e.g.
+    :attr:`randquant.engine.plan.Plan.run_seconds`) feeds the sweep's time left until the
+    first run ends.
     ``recipe`` (``auto``, ``paper``, ``small``; :mod:`randquant.engine.recipe`) fills the
     batch size, lr, weight decay, optimizer and warm-up that are left ``None``/unset, by
     the size of the training split.
@@ -127,7 +134,9 @@ def run_compare(
     out = Path(output_dir)
     data = standardize(dataset)
     declare_contrasts(out, pairs)
-    if references:
+    executor = executor or Executor()
+    beside = references and executor.uses_ray
+    if references and not beside:
         ensure_references(
             out, data, seeds, settings, probe_max_iter=probe_max_iter, command=command_line()
         )
@@ -147,12 +156,31 @@ def run_compare(
         for augment in augments
         for seed in seeds
     ]
-    outcome = run_sweep(
-        specs,
-        lambda name: data,
-        executor=executor,
-        progress=progress,
-        title=f"compare on {data.name}",
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the runs train in Ray's worker processes: this one probes the references meanwhile
+        refs = (
+            pool.submit(
+                ensure_references,
+                out,
+                data,
+                seeds,
+                settings,
+                probe_max_iter=probe_max_iter,
+                command=command_line(),
+            )
+            if beside
+            else None
+        )
+        outcome = run_sweep(
+            specs,
+            lambda name: data,
+            executor=executor,
+            progress=progress,
+            title=f"compare on {data.name}",
+            run_seconds=run_seconds,
+        )
+        if refs is not None:
+            refs.result()  # raises what the references raised
+            rebuild_index(out, lambda r: (r.augment not in augments, r.run_id))
     outcome.raise_if_failed()
     return outcome.records

@@ -12,6 +12,7 @@ Parameter counts (3 input channels, ``count_parameters``): width 128: 97,984; wi
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from randquant.models.base import ConvEncoder
@@ -46,6 +47,9 @@ class ConvNet(ConvEncoder):
         self.stem = nn.Identity()
         self.stages = nn.Sequential(*layers)
         self.pools = sum(isinstance(m, nn.MaxPool2d) for m in layers)
+        # channels_last weights make the CPU convolutions take NHWC kernels for NCHW inputs
+        # too: 1.5x faster training steps here (benchmarks/recipe_search/step_cost_1thread.txt)
+        self.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def extra_repr(self) -> str:
         return f"in_channels={self.in_channels}, out_dim={self.out_dim}, pools={self.pools}"
