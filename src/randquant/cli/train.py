@@ -270,11 +270,12 @@ def compare_cmd(ctx: typer.Context) -> None:
 def _plan(cfg: CompareCommand, ds: Dataset, runs: int, workers: int | None) -> Plan:
     """The defaults plan of ``compare`` (:mod:`randquant.engine.plan`): encoder, width, batch
     and steps; explicit options win. ``--budget 10m`` times a step here first."""
+    from randquant.engine.executor import default_workers
     from randquant.engine.plan import make_plan, measure_step_seconds, parse_budget
     from randquant.engine.recipe import LARGE_DATA
 
     budget = parse_budget(cfg.budget) if cfg.budget is not None else None
-    parallel = workers or 1
+    parallel = workers or default_workers()
 
     def measure(model: nn.Module, batch: int) -> float:
         import torch

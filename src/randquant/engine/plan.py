@@ -184,6 +184,7 @@ class Plan:
     steps: int
     epochs: int
     step_seconds: float
+    probe_seconds: float
     run_seconds: float
     sweep_seconds: float
     runs: int
@@ -298,6 +299,7 @@ def make_plan(
         steps=steps,
         epochs=epochs,
         step_seconds=step_s,
+        probe_seconds=probe_s,
         run_seconds=run_s,
         sweep_seconds=waves * run_s / TRAIN_SHARE,
         runs=runs,
