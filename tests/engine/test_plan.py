@@ -137,3 +137,11 @@ def test_the_sweep_clock_counts_every_run_left() -> None:
     assert SweepClock(todo=2, workers=1, run_seconds=None, started=0.0).left(
         finished=0, now=1.0) is None  # fmt: skip
     assert "min left" in clock.text(finished=0, now=0.0)
+
+
+def test_a_time_budget_without_a_measurement_uses_the_estimate() -> None:
+    """The demo sizes its runs this way: the same steps on every machine."""
+    plan = _plan(budget=Budget(seconds=240.0))
+    assert plan.cost_source == "reference machine, estimate"
+    expected = int((240 * TRAIN_SHARE / 4 - plan.probe_seconds) / plan.step_seconds)
+    assert plan.steps == max(1, expected)

@@ -260,10 +260,10 @@ def make_plan(
     :data:`PLAN_MAX_BATCH`, unless given) and steps (:func:`plan_steps`).
 
     Without a time budget the cost per step is the reference machine's estimate
-    (:func:`estimate_step_seconds`), so the defaults do not depend on the machine. With one,
-    ``measure(model, batch)`` (seconds of one SimCLR step of the encoder here, e.g.
-    :func:`measure_step_seconds`) sizes the run to this machine and the sweep's own
-    ``runs`` and ``workers``.
+    (:func:`estimate_step_seconds`), so the defaults do not depend on the machine. A time
+    budget sizes the sweep's own ``runs`` on its ``workers``, with the cost of a step that
+    ``measure(model, batch)`` times here (e.g. :func:`measure_step_seconds`), or without
+    ``measure`` the reference machine's estimate (the demo: the same steps everywhere).
     """
     from randquant.methods.simclr import PROJ_HIDDEN_DIM, PROJ_OUT_DIM
     from randquant.models import build_encoder
@@ -282,7 +282,7 @@ def make_plan(
         step_s = estimate_step_seconds(macs, batch)
     probe_s = estimate_probe_seconds(n_train + n_test, w, macs)
     steps = plan_steps(
-        budget if (budget is None or budget.steps is not None or timed) else None,
+        budget,
         step_seconds=step_s,
         probe_seconds=probe_s,
         runs=runs,
