@@ -34,7 +34,7 @@ DEMO_CONTRASTS: tuple[tuple[str, str], ...] = (("crop+rq", "crop"), ("rq", "nois
 VECTOR_CONTRASTS: tuple[tuple[str, str], ...] = (("rq", "noise"), ("rq", "mask"))
 #: The demo's runs fit this many seconds for 3 datasets on the reference 2-core machine
 #: (the estimate of :mod:`randquant.engine.plan`, so every machine runs the same steps).
-DEMO_SECONDS = 240.0
+DEMO_SECONDS = 120.0
 DEMO_SEEDS: tuple[int, ...] = (0,)
 #: The linear probe's L-BFGS cap, as ``randquant compare``'s.
 PROBE_MAX_ITER = 500
