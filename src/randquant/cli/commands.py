@@ -110,7 +110,7 @@ class PretrainCommand:
 #: ``compare``'s arms when ``--augment`` is not given: RQ on top of a crop (the paper's image
 #: recipe, the declared arm) against the crop alone, and RQ alone against noise (the contrasts
 #: of ``default_contrasts``). Four arms, so that 3 seeds fit the default budget
-#: (:mod:`randquant.engine.plan`); ``none`` left the defaults with issue 18, the untrained
+#: (:mod:`randquant.engine.defaults`); ``none`` left the defaults with issue 18, the untrained
 #: encoder's reference row stands for "no pretraining that learned".
 DEFAULT_ARMS = "crop+rq,crop,rq,noise"
 #: Flat vectors have no axis to crop.
@@ -201,7 +201,7 @@ class CompareCommand:
             PretrainConfig(epochs=self.epochs)
         ModelOptions(encoder=self.encoder or "auto", width=self.width or 64)
         if self.budget is not None:
-            from randquant.engine.plan import parse_budget
+            from randquant.engine.defaults import parse_budget
 
             parse_budget(self.budget)  # "budget must be a time like 10m ..."
             if self.epochs is not None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from randquant.cli.commands import CompareCommand
     from randquant.data.base import Dataset
     from randquant.data.options import DataOptions
-    from randquant.engine.plan import Plan
+    from randquant.engine.defaults import Plan
 
 
 def _bad(option: str, message: str) -> typer.BadParameter:
@@ -268,10 +268,10 @@ def compare_cmd(ctx: typer.Context) -> None:
 
 
 def _plan(cfg: CompareCommand, ds: Dataset, runs: int, workers: int | None) -> Plan:
-    """The defaults plan of ``compare`` (:mod:`randquant.engine.plan`): encoder, width, batch
+    """The defaults plan of ``compare`` (:mod:`randquant.engine.defaults`): encoder, width, batch
     and steps; explicit options win. ``--budget 10m`` times a step here first."""
     from randquant.engine.executor import default_workers
-    from randquant.engine.plan import make_plan, measure_step_seconds, parse_budget
+    from randquant.engine.defaults import make_plan, measure_step_seconds, parse_budget
     from randquant.engine.recipe import LARGE_DATA
 
     budget = parse_budget(cfg.budget) if cfg.budget is not None else None

@@ -89,7 +89,7 @@ def run_compare(
     untrained-encoder probes of every seed are recorded (``references/``): before the runs
     when they run in this process, beside them when they are Ray tasks (the probes then use
     this process while the workers train). ``run_seconds`` (an estimate of one run, e.g.
-    :attr:`randquant.engine.plan.Plan.run_seconds`) feeds the sweep's time left until the
+    :attr:`randquant.engine.defaults.Plan.run_seconds`) feeds the sweep's time left until the
     first run ends.
     ``recipe`` (``auto``, ``paper``, ``small``; :mod:`randquant.engine.recipe`) fills the
     batch size, lr, weight decay, optimizer and warm-up that are left ``None``/unset, by

@@ -1,4 +1,4 @@
-"""The defaults plan of `randquant compare` (randquant.engine.plan): the rule, the budget."""
+"""The defaults plan of `randquant compare` (randquant.engine.defaults): the rule, the budget."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from torch import nn
 
-from randquant.engine.plan import (
+from randquant.engine.defaults import (
     DEFAULT_BUDGET_S,
     MAX_STEPS,
     MIN_STEPS,
