@@ -92,8 +92,9 @@ def run_ablation(
     ``executor``: in this process (default) or on Ray; failed runs are named by
     :class:`~randquant.engine.sweep.SweepFailed` once the others finished.
     """
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
+    from randquant.config import parse_seeds
+
+    parse_seeds(seeds)
     if modalities is None:
         from randquant.data.registry import list_datasets
 

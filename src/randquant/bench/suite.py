@@ -66,8 +66,9 @@ def run_suite(
 
     if profile not in SUITE_PROFILES:
         raise ValueError(f"profile must be one of {SUITE_PROFILES}, got {profile!r}")
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
+    from randquant.config import parse_seeds
+
+    parse_seeds(seeds)
     infos = {d.name: d for d in list_datasets()}
     names = list(datasets) if datasets else [n for n, d in infos.items() if d.installed]
     if profile == "power" and not datasets:
