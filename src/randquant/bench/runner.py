@@ -88,27 +88,47 @@ def run_jobs(
     return outcome
 
 
+def run_planned(
+    kind: str,
+    profile: str,
+    jobs: Sequence[Job],
+    budgets: dict[str, Budget],
+    seeds: Sequence[int],
+    output: Path,
+    about: dict[str, Any],
+    *,
+    references_only: bool = False,
+    device: str = "auto",
+    **run: Any,
+) -> None:
+    """Record this invocation in ``OUT/<kind>.json`` (seeds, budgets, ``about`` the plan,
+    device), then run ``jobs`` (:func:`run_jobs` with ``run``); when runs failed, the others
+    finish first, then :class:`~randquant.engine.sweep.SweepFailed` names the failed ones."""
+    from dataclasses import asdict
+
+    from randquant.bench.manifest import write_manifest
+
+    budget_rows = {n: asdict(b) for n, b in budgets.items()}
+    manifest = {"seeds": list(seeds), **about, "budgets": budget_rows, "device": device}
+    write_manifest(output, kind, profile, manifest)
+    run_jobs(
+        jobs, budgets, seeds, output, title=kind, device=device, train=not references_only, **run
+    ).raise_if_failed()
+
+
 def job_settings(job: Job, budget: Budget, n_train: int, device: str) -> CompareSettings:
     """The concrete settings of ``job``'s runs: the budget, its recipe filling the rest, and
     the epochs that give ``budget.steps`` optimizer steps on ``n_train`` samples."""
     from randquant.engine.recipe import epochs_for_steps, resolve
-    from randquant.engine.settings import CompareSettings
+    from randquant.engine.settings import CompareSettings, with_recipe
 
     batch = resolve(budget.recipe, n_train, 1, batch_size=budget.batch_size).batch_size
     epochs = budget.epochs or epochs_for_steps(budget.steps or 1, n_train, batch)
-    chosen = resolve(budget.recipe, n_train, epochs, batch_size=batch)
-    return CompareSettings(
-        method=job.method,
-        epochs=epochs,
-        encoder=job.encoder,
-        width=budget.width,
-        batch_size=chosen.batch_size,
-        rq_on=job.rq_on,
-        lr=chosen.lr,
-        weight_decay=chosen.weight_decay,
-        device=device,
-        pretrain_options=chosen.pretrain_options,
-    )
+    base = CompareSettings(
+        method=job.method, epochs=epochs, encoder=job.encoder, width=budget.width,
+        rq_on=job.rq_on, device=device,
+    )  # fmt: skip
+    return with_recipe(base, budget.recipe, n_train, batch)
 
 
 def write_failures(output: Path) -> None:

@@ -3,6 +3,7 @@ step and write the report (the sweeps that train many models: :mod:`randquant.cl
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -124,15 +125,9 @@ def bench_train_step(ctx: typer.Context) -> None:
     if output is not None:
         check_output_file(output, "--output")
     try:
-        result = run_training_cost(
-            batch_size=cfg.batch_size,
-            width=cfg.width,
-            repeats=cfg.repeats,
-            threads=cfg.threads,
-            device=cfg.device,
-            data=cfg.data,
-            method=cfg.method,
-        )
+        # the tree's fields are the function's options (output is where the JSON goes)
+        options = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "output"}
+        result = run_training_cost(**options)
     except ValueError as err:
         if cfg.data is None:
             raise

@@ -1,4 +1,4 @@
-"""The config trees of ``randquant bench ...`` (flags, ``--config FILE.yaml``, ``--help``).
+"""The config trees of ``randquant bench ...`` and ``randquant demo`` (flags, ``--config``).
 
 The same system as ``pretrain``, ``compare`` and ``probe`` (:mod:`randquant.cli.config`):
 one frozen dataclass per command, a field per option with its default and its help (the
@@ -287,3 +287,35 @@ class SweepSpeedCommand:
         if self.workers < 2:
             raise ValueError(f"workers must be >= 2, got {self.workers}")
         _check_profile(self.profile)
+
+
+@dataclass(frozen=True)
+class DemoCommand:
+    """Compare RQ with other augmentations on 2-3 small real datasets; table, plots, gallery.
+
+    Resumable: finished runs under OUTPUT are kept.
+
+    Example:
+
+      randquant demo --output demo/
+    """
+
+    PROG: ClassVar[str] = "randquant demo"
+    SKIPS: ClassVar[Skips] = {}
+
+    output: Path = Path("randquant-demo")
+    """Folder for results and pictures."""
+    datasets: int = 3
+    """How many datasets (modalities), 1 to 3."""
+    threads: int = 2
+    """CPU threads for torch and numba."""
+    progress: bool = True
+    """Show progress bars (--no-progress: none)."""
+    device: str = "auto"
+    """cpu, cuda or auto (cuda when torch sees a GPU, else cpu); gpu = cuda."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.datasets <= 3:
+            raise ValueError(f"datasets must be 1, 2 or 3, got {self.datasets}")
+        check_threads(self.threads)
+        _check_device(self.device)

@@ -6,12 +6,47 @@ other command's: flags, ``--config FILE.yaml``, ``--print_config``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import typer
 
 from randquant.cli.bench import RAW, bench_app
-from randquant.cli.bench_commands import name_list
+from randquant.cli.bench_commands import AblationCommand, RunsCommand, SuiteCommand, name_list
 from randquant.cli.config import parse
 from randquant.cli.paths import check_output_dir, check_output_file
+
+
+def _start(cfg: RunsCommand) -> dict[str, Any]:
+    """Check the output folder, set the threads, make the executor: the options every
+    many-model bench command hands to its runner."""
+    from randquant.cli.sweep import check_executor
+    from randquant.config import set_threads
+
+    check_output_dir(cfg.folder, "--output")
+    set_threads(cfg.threads)
+    executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
+    return {
+        "progress": cfg.progress,
+        "executor": executor,
+        "device": cfg.device,
+        "references_only": cfg.references_only,
+    }
+
+
+@contextmanager
+def _sweep_errors() -> Iterator[None]:
+    """A bad value exits 2 naming it; failed runs exit 1 naming them (the others finished)."""
+    from randquant.cli.sweep import exit_failed
+    from randquant.engine.sweep import SweepFailed
+
+    try:
+        yield
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    except SweepFailed as err:
+        raise exit_failed(err) from None
 
 
 def bench_suite(ctx: typer.Context) -> None:
@@ -20,31 +55,18 @@ def bench_suite(ctx: typer.Context) -> None:
     Example: randquant bench suite --profile quick --datasets digits,watch --seeds 0
     """
     from randquant.bench.suite import run_suite
-    from randquant.cli.bench_commands import SuiteCommand
-    from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.config import set_threads
-    from randquant.engine.sweep import SweepFailed
 
     cfg = parse(SuiteCommand, ctx.args)
-    check_output_dir(cfg.folder, "--output")
-    set_threads(cfg.threads)
-    executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
-    try:
+    run = _start(cfg)
+    with _sweep_errors():
         plan = run_suite(
             cfg.profile,
             cfg.seed_list,
             cfg.folder,
             datasets=name_list(cfg.datasets),
             groups=name_list(cfg.groups),
-            progress=cfg.progress,
-            executor=executor,
-            device=cfg.device,
-            references_only=cfg.references_only,
+            **run,
         )
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
-    except SweepFailed as err:
-        raise exit_failed(err) from None
     for note in plan.notes:
         typer.echo(f"skipped: {note}")
     typer.echo(f"results under {cfg.folder}")
@@ -56,30 +78,13 @@ def bench_ablation(ctx: typer.Context) -> None:
     Example: randquant bench ablation --datasets digits --seeds 0,1,2
     """
     from randquant.bench.ablation import run_ablation
-    from randquant.cli.bench_commands import AblationCommand
-    from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.config import set_threads
-    from randquant.engine.sweep import SweepFailed
 
     cfg = parse(AblationCommand, ctx.args)
-    check_output_dir(cfg.folder, "--output")
-    set_threads(cfg.threads)
-    executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
-    try:
+    run = _start(cfg)
+    with _sweep_errors():
         run_ablation(
-            cfg.profile,
-            cfg.seed_list,
-            cfg.folder,
-            datasets=name_list(cfg.datasets) or [],
-            progress=cfg.progress,
-            executor=executor,
-            device=cfg.device,
-            references_only=cfg.references_only,
+            cfg.profile, cfg.seed_list, cfg.folder, datasets=name_list(cfg.datasets) or [], **run
         )
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
-    except SweepFailed as err:
-        raise exit_failed(err) from None
     typer.echo(f"results under {cfg.folder}")
 
 

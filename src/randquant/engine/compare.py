@@ -11,7 +11,7 @@ continues from its last epoch checkpoint.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from randquant.config import ModelOptions, PretrainConfig
@@ -22,7 +22,7 @@ from randquant.engine.executor import Executor
 from randquant.engine.plan import Experiment, run_experiments
 from randquant.engine.records import RunRecord
 from randquant.engine.run import pretrain_one
-from randquant.engine.settings import CompareSettings, Trainer
+from randquant.engine.settings import CompareSettings, Trainer, with_recipe
 
 
 @dataclass(frozen=True)
@@ -66,30 +66,10 @@ class CompareOptions:
         size of its training split, fills what was left unset; ``rq_on="auto"`` is placed
         for its layout."""
         from randquant.augment.views import resolve_rq_on
-        from randquant.engine.recipe import resolve
 
         base = CompareSettings.from_config(self.model, self.train, self.device)
-        chosen = resolve(
-            self.recipe,
-            len(dataset.train),
-            base.epochs,
-            batch_size=self.batch_size,
-            lr=base.lr,
-            weight_decay=base.weight_decay,
-            pretrain_options=base.pretrain_options,
-        )
-        return CompareSettings(
-            method=base.method,
-            epochs=base.epochs,
-            encoder=base.encoder,
-            width=base.width,
-            batch_size=chosen.batch_size,
-            rq_on=resolve_rq_on(base.rq_on, dataset.layout),
-            lr=chosen.lr,
-            weight_decay=chosen.weight_decay,
-            device=base.device,
-            pretrain_options=chosen.pretrain_options,
-        )
+        placed = replace(base, rq_on=resolve_rq_on(base.rq_on, dataset.layout))
+        return with_recipe(placed, self.recipe, len(dataset.train), self.batch_size)
 
 
 def run_compare(

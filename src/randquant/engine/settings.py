@@ -93,6 +93,32 @@ class CompareSettings:
         )
 
 
+def with_recipe(
+    settings: CompareSettings, recipe: str, n_train: int, batch_size: int | None = None
+) -> CompareSettings:
+    """``settings`` with the batch size, lr, weight decay, optimizer and warm-up that were
+    left unset filled by ``recipe`` for ``n_train`` training samples
+    (:func:`randquant.engine.recipe.resolve`); ``batch_size=None`` takes the recipe's."""
+    from randquant.engine.recipe import resolve
+
+    chosen = resolve(
+        recipe,
+        n_train,
+        settings.epochs,
+        batch_size=batch_size,
+        lr=settings.lr,
+        weight_decay=settings.weight_decay,
+        pretrain_options=settings.pretrain_options,
+    )
+    return dataclasses.replace(
+        settings,
+        batch_size=chosen.batch_size,
+        lr=chosen.lr,
+        weight_decay=chosen.weight_decay,
+        pretrain_options=chosen.pretrain_options,
+    )
+
+
 def run_id(
     dataset: Dataset,
     augment: str,
