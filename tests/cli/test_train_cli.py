@@ -78,8 +78,8 @@ def test_compare_end_to_end_and_resume(npz: Path, tmp_path: Path) -> None:
 def test_compare_sizes_runs_by_budget_steps_and_says_so(npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "b"
     code, text = invoke("compare", "--data", str(npz), "--augment", "none,rq", "--seeds", "0",
-                        "--budget", "3steps", "--batch-size", "8", "--width", "8",
-                        "--device", "cpu", "--quiet", "--output", str(out))  # fmt: skip
+                        "--budget", "3steps", "--batch-size", "8", "--width", "8", "--device",
+                        "cpu", "--workers", "1", "--quiet", "--output", str(out))  # fmt: skip
     assert code == 0, text
     assert "plan (budget 3 steps): encoder auto, width 8, batch 8, 3 steps per run (2 epochs)" in (
         text

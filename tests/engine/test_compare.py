@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 import torch
+from sweep_kit import compare
 from torch import nn
 
+from randquant.config import PretrainConfig
 from randquant.data import Dataset, SplitData
 from randquant.device import resolve_device
-from randquant.engine.compare import run_compare
+from randquant.engine.compare import CompareOptions, run_compare
 from randquant.engine.records import RunRecord
 from randquant.engine.settings import CompareSettings, TrainedRun
 from randquant.engine.store import load_runs
@@ -51,17 +53,8 @@ class Counter:
 
 def test_compare_writes_all_files(tmp_path: Path) -> None:
     trainer = Counter()
-    recs = run_compare(
-        toy_dataset(),
-        ["none", "rq"],
-        "simclr",
-        2,
-        [0, 1],
-        tmp_path,
-        device="cpu",
-        progress=False,
-        trainer=trainer,
-    )
+    options = CompareOptions(train=PretrainConfig(epochs=2), device="cpu", progress=False)
+    recs = run_compare(toy_dataset(), ["none", "rq"], [0, 1], tmp_path, options, trainer=trainer)
     assert trainer.calls == [("none", 0), ("none", 1), ("rq", 0), ("rq", 1)]
     assert [r.augment for r in recs] == ["none", "none", "rq", "rq"]
     assert recs[0].linear_acc == 1.0 and recs[0].knn_acc > 0.5  # toy data separable as is
@@ -103,7 +96,7 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
 def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     ds = toy_dataset()
     with pytest.raises(KeyboardInterrupt):
-        run_compare(
+        compare(
             ds,
             ["none", "noise", "rq"],
             "simclr",
@@ -118,7 +111,7 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     index = json.loads((tmp_path / "results.json").read_text())
     assert len(index["runs"]) == 3  # written after each run
     again = Counter()
-    recs = run_compare(
+    recs = compare(
         ds,
         ["none", "noise", "rq"],
         "simclr",
@@ -133,7 +126,7 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     assert len(recs) == 6
     # a changed setting is a different run, not a cached one
     third = Counter()
-    run_compare(
+    compare(
         ds,
         ["none"],
         "simclr",
@@ -164,7 +157,7 @@ def test_compare_validates_options(tmp_path: Path, kwargs: dict[str, Any], match
     args: dict[str, Any] = {"augments": ["none"], "seeds": [0], "epochs": 1}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        run_compare(
+        compare(
             toy_dataset(),
             args.pop("augments"),
             "simclr",
@@ -218,7 +211,7 @@ def test_summary_mean_and_sample_std() -> None:
 
 
 def test_split_specs_keeps_options_with_their_augmentation() -> None:
-    from randquant.engine.compare import split_specs
+    from randquant.augment.spec import split_specs
 
     assert split_specs("rq:bins=16,proxy=middle,noise, crop+rq:p=0.5,none") == [
         "rq:bins=16,proxy=middle",

@@ -37,12 +37,11 @@ def _check(ok: bool, option: str, message: str) -> None:
 
 
 def _set_threads(threads: int | None) -> None:
-    """Apply ``--threads`` (checked by the command's tree; the numba RQ kernel follows torch's
-    thread count)."""
+    """Apply ``--threads`` to torch and numba (checked by the command's tree)."""
     if threads is not None:
-        import torch
+        from randquant.config import set_threads
 
-        torch.set_num_threads(threads)
+        set_threads(threads)
 
 
 def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> None:
@@ -222,12 +221,13 @@ def compare_cmd(ctx: typer.Context) -> None:
       randquant compare --data motions.npz --augment none,noise,rq,crop+rq \
           --method simclr --epochs 100 --seeds 0,1,2 --output results/motions --threads 1
     """
+    from dataclasses import replace
+
     from randquant.cli.commands import CompareCommand
     from randquant.cli.config import parse
     from randquant.cli.paths import check_output_dir
     from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.engine.compare import run_compare
-    from randquant.engine.settings import CompareSettings
+    from randquant.engine.compare import CompareOptions, run_compare
     from randquant.engine.sweep import SweepFailed
 
     cfg = parse(CompareCommand, ctx.args, skips=CompareCommand.SKIPS)
@@ -237,29 +237,32 @@ def compare_cmd(ctx: typer.Context) -> None:
         _contrasts(cfg.contrast, cfg.arms("image"))
     _set_threads(cfg.threads)
     check_output_dir(output, "--output")
-    base = CompareSettings.from_config(cfg.model, cfg.train, cfg.device)
     executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
     ds = _load_source(cfg.source)
     _check_classes(ds, cfg.source.data)
     specs = cfg.arms(ds.layout)
-    pairs = _contrasts(cfg.contrast, specs)
     plan = _plan(cfg, ds, len(specs) * len(cfg.seed_list), executor.workers)
     _check_augments(specs, ds, cfg.model.rq_on, plan.encoder)
     if not cfg.quiet or cfg.epochs is None:
         typer.echo(plan.describe() if cfg.epochs is None else f"encoder {plan.encoder}, "
                    f"width {plan.width}, {cfg.epochs} epochs (--epochs)")  # fmt: skip
-    opts = {name: getattr(base, name) for name in ("rq_on", "lr", "weight_decay", "device",
-            "pretrain_options")}  # fmt: skip
-    epochs = cfg.epochs if cfg.epochs is not None else plan.epochs
     batch: int | None = cfg.batch_size if cfg.batch_size is not None else plan.batch_size
     if cfg.recipe != "auto" and cfg.batch_size is None:
         batch = None  # the named recipe's own batch
+    epochs = cfg.epochs if cfg.epochs is not None else plan.epochs
+    options = CompareOptions(
+        model=replace(cfg.model, encoder=plan.encoder, width=plan.width),
+        train=replace(cfg.train, epochs=epochs),
+        batch_size=batch,
+        recipe=cfg.recipe,
+        device=cfg.device,
+        contrasts=_contrasts(cfg.contrast, specs),
+        keep_checkpoints=cfg.keep_checkpoints,
+        progress=not cfg.quiet,
+    )
     with _checkpoint_errors("--output"):
         try:
-            run_compare(ds, specs, base.method, epochs, cfg.seed_list, output, **opts,
-                        encoder=plan.encoder, width=plan.width, batch_size=batch,
-                        recipe=cfg.recipe, keep_checkpoints=cfg.keep_checkpoints,
-                        progress=not cfg.quiet, executor=executor, contrasts=pairs,
+            run_compare(ds, specs, cfg.seed_list, output, options, executor=executor,
                         run_seconds=plan.run_seconds)  # fmt: skip
         except SweepFailed as err:
             raise exit_failed(err) from None
@@ -270,8 +273,8 @@ def compare_cmd(ctx: typer.Context) -> None:
 def _plan(cfg: CompareCommand, ds: Dataset, runs: int, workers: int | None) -> Plan:
     """The defaults plan of ``compare`` (:mod:`randquant.engine.defaults`): encoder, width, batch
     and steps; explicit options win. ``--budget 10m`` times a step here first."""
-    from randquant.engine.executor import default_workers
     from randquant.engine.defaults import make_plan, measure_step_seconds, parse_budget
+    from randquant.engine.executor import default_workers
     from randquant.engine.recipe import LARGE_DATA
 
     budget = parse_budget(cfg.budget) if cfg.budget is not None else None
