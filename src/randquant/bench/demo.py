@@ -157,7 +157,8 @@ def write_pictures(output: Path, datasets: Sequence[str]) -> list[Path]:
     rows = [s for s in settings(find_records(output / "runs")) if s.dataset in datasets]
     refs = {d: reference_means(output, d) for d in datasets}
     bars = output / "img" / "demo_bars.png"
-    paths = [reference_bars(rows, refs, bars)] if rows else []
+    arms = DEMO_AUGMENTS + VECTOR_AUGMENTS
+    paths = [reference_bars(rows, refs, bars, arms)] if rows else []
     for name in datasets:
         ds = load_dataset(name, profile="quick", progress=False)
         paths.append(save_gallery(gallery_views(ds, "rq", n=4), output / "img" / f"{name}_rq.png"))

@@ -132,13 +132,20 @@ def grouped_bars(rows: Sequence[Setting], path: Path) -> Path:
     return _save(fig, path)
 
 
-def reference_bars(rows: Sequence[Setting], refs: dict[str, dict[str, float]], path: Path) -> Path:
+def reference_bars(
+    rows: Sequence[Setting],
+    refs: dict[str, dict[str, float]],
+    path: Path,
+    arms: Sequence[str] = (),
+) -> Path:
     """Bars per dataset and arm with both references drawn as lines across each group
     (raw input dashed, untrained encoder dotted); a 95 % t interval over seeds only where
-    an arm has two seeds or more (one seed: no bar of zero width pretending to be one)."""
+    an arm has two seeds or more (one seed: no bar of zero width pretending to be one).
+    ``arms`` orders the bars (the others follow)."""
     from scipy import stats
 
-    order = list(dict.fromkeys(s.augment for s in rows))
+    present = list(dict.fromkeys(s.augment for s in rows))
+    order = list(dict.fromkeys([a for a in arms if a in present] + present))
     datasets = list(dict.fromkeys(s.dataset for s in rows))
     grid = {(s.dataset, s.augment): s for s in rows}
     fig = _figure(max(6.0, 1.1 * len(datasets) * max(1, len(order)) / 2), 4.2)
@@ -172,12 +179,12 @@ def reference_bars(rows: Sequence[Setting], refs: dict[str, dict[str, float]], p
             value = refs.get(d, {}).get(kind)
             if value is not None:
                 ax.hlines(100 * value, j - 0.45, j + 0.45, linestyles=style, colors=colour,
-                          linewidth=1.5, label=label if j == 0 else None)  # fmt: skip
+                          linewidth=1.8, zorder=3, label=label if j == 0 else None)  # fmt: skip
     seeds = sorted({len(s.runs) for s in rows})
     note = "1 seed: no intervals" if seeds == [1] else "95 % t interval over seeds"
     ax.set_xticks(range(len(datasets)), datasets)
     ax.set_ylabel("linear probe accuracy %")
-    ax.set_title(f"Linear probe per arm, references as lines ({note}; RQ hatched)")
+    ax.set_title(f"Linear probe; references as lines ({note}; RQ hatched)", fontsize=10)
     ax.legend(fontsize=7, ncols=3, loc="lower right")
     return _save(fig, path)
 
