@@ -262,9 +262,14 @@ def defaults_table(folders: Sequence[Path]) -> list[str]:
     return [
         "### Does `randquant compare` learn with its defaults?",
         "",
-        "Each `<dataset>_defaults` folder is `randquant compare --dataset <dataset>` with "
-        "nothing else set but seeds, threads and workers: arms `crop+rq,crop,rq,noise,none`, "
-        "SimCLR, 100 epochs, recipe auto (small), the quick profile's 1,000-sample cap. "
+        "Each `<dataset>_defaults` folder is `randquant compare` on that dataset with "
+        "nothing else set but seeds, threads and workers, under the defaults of its time "
+        "(the encoder column of its section says which): issue 10's (arms "
+        "`crop+rq,crop,rq,noise,none`, SimCLR, 100 epochs, ResNet or the layout's encoder at "
+        "width 64, recipe auto (small), the quick profile's 1,000-sample cap), or, for "
+        "`mnist_2k` (held out, built by `scripts/heldout_npz.py`), issue 18's "
+        "(`randquant.engine.defaults`: arms `crop+rq,crop,rq,noise`, the ConvNet at width 256 "
+        "for small images, the steps that fit 15 minutes on the reference 2-core CPU). "
         "The arm named before the runs is `crop+rq`; its linear probe is compared with both "
         "references, paired by seed (mean difference in points, 95 % CI, Holm over the two; "
         "above/below = significant at 5 %); the last column is the same for the kNN probe "
