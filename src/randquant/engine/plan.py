@@ -125,6 +125,19 @@ def run_specs(
     ]
 
 
+def _one_thread(fn: Callable[..., None], *args: object) -> None:
+    """``fn(*args)`` on one torch (and BLAS) thread: beside the Ray workers, more threads
+    only fight them for the cores (the linear probe's fits were many times slower on two)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        fn(*args)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def run_experiments(
     experiments: Sequence[Experiment],
     load: Callable[[str], Dataset],
@@ -159,7 +172,7 @@ def run_experiments(
     with ThreadPoolExecutor(max_workers=1) as pool:
         refs = None
         if beside:  # one experiment: its dataset is loaded once, before the thread starts
-            refs = pool.submit(prepare, experiments[0], load(experiments[0].data))
+            refs = pool.submit(_one_thread, prepare, experiments[0], load(experiments[0].data))
         outcome = run_sweep(
             specs if train else [],
             load,
