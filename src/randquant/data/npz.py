@@ -72,36 +72,69 @@ def _to_tensor(x: np.ndarray, layout: Layout, where: str, shift: _Shift) -> torc
     if x.dtype.kind not in "biuf":
         raise ValueError(f"{where}: x must be numeric, got dtype {x.dtype}")
     if x.dtype.kind == "f":
-        bad = ~np.isfinite(x)
-        if bad.any():
-            raise ValueError(f"{where}: {int(bad.sum())} values are NaN or inf")
-        if shift.scale != 1.0:
-            x = x.astype(np.float64) * shift.scale
+        _check_finite(x, where)
+    if shift == _Shift():
         return torch.from_numpy(x.astype(np.float32))
-    if x.dtype.itemsize <= 2:
-        return torch.from_numpy(x.astype(np.float32))
-    # x - offset exactly, as a two's-complement difference in uint64 (never overflows)
-    as_u64 = x.astype(np.uint64 if x.dtype.kind == "u" else np.int64).view(np.uint64)
-    base = np.array(shift.offset, np.uint64 if shift.offset >= 0 else np.int64).view(np.uint64)
-    return torch.from_numpy((as_u64 - base).astype(np.float64).astype(np.float32))
+    return torch.from_numpy(_shifted(x, shift).astype(np.float32))
+
+
+def _check_finite(x: np.ndarray, where: str) -> None:
+    bad = ~np.isfinite(x)
+    if bad.any():
+        first = np.unravel_index(int(np.flatnonzero(bad)[0]), x.shape)
+        raise ValueError(
+            f"{where}: {int(bad.sum())} values are NaN or inf (first at index "
+            f"{tuple(int(i) for i in first)})"
+        )
+
+
+def _shifted(x: np.ndarray, shift: _Shift) -> np.ndarray:
+    """``(x - offset) * scale`` in float64, the same rule for every dtype; integers are
+    subtracted exactly (two's-complement difference in uint64, which never overflows)."""
+    if x.dtype.kind in "iu" and shift.offset:
+        as_u64 = x.astype(np.uint64 if x.dtype.kind == "u" else np.int64).view(np.uint64)
+        dtype = np.uint64 if shift.offset >= 0 else np.int64
+        base = np.array(shift.offset, dtype).view(np.uint64)
+        out = (as_u64 - base).astype(np.float64)  # >= 0: offset is the smallest integer
+    else:
+        out = x.astype(np.float64)
+        if shift.offset:
+            out -= float(shift.offset)
+    if shift.scale != 1.0:
+        out *= shift.scale
+    return out
 
 
 @dataclass(frozen=True)
 class _Shift:
-    """How every split's ``x`` is brought into float32 without losing it: wide integers
-    (int64 near 2**62) are shifted by ``offset``, their smallest value, exactly; floats beyond
-    float32's range (1e300) or below its normal range are multiplied by ``scale``, a power of
-    two (exact). Standardisation removes both, so the data a model sees is unchanged."""
+    """How every split's ``x`` is brought into float32 without losing it, one rule for all
+    splits whatever their dtype: ``(x - offset) * scale``. Wide integers (int64 near 2**62)
+    set ``offset``, the smallest integer of any split, subtracted exactly from integer splits;
+    values beyond float32's range (1e300) or below its normal range set ``scale``, a power of
+    two (exact). Standardisation removes both, so the data a model sees is unchanged, and a
+    split stored as int32 lands where the same signal stored as float32 does."""
 
     offset: int = 0
     scale: float = 1.0
 
 
 def _shift(arrays: list[np.ndarray]) -> _Shift:
-    wide = [a for a in arrays if a.dtype.kind in "iu" and a.dtype.itemsize > 2 and a.size]
-    offset = min((int(a.min()) for a in wide), default=0)
-    floats = [a for a in arrays if a.dtype.kind == "f" and a.size]
-    top = max((float(np.max(np.abs(a))) for a in floats), default=0.0)
+    arrays = [a for a in arrays if a.size]
+    ints = [a for a in arrays if a.dtype.kind in "iu"]
+    offset = 0
+    if any(a.dtype.itemsize > 2 for a in ints):
+        offset = min(int(a.min()) for a in ints)
+    top = 0.0
+    for a in arrays:
+        if a.dtype.kind == "f":
+            if not np.isfinite(a).all():
+                continue  # named by _check_finite
+            lo, hi = float(a.min()) - offset, float(a.max()) - offset
+        elif a.dtype.kind in "iu":
+            lo, hi = float(int(a.min()) - offset), float(int(a.max()) - offset)
+        else:
+            lo, hi = 0.0, 1.0
+        top = max(top, abs(lo), abs(hi))
     scale = 1.0
     if np.isfinite(top) and top > 0 and not 1e-30 <= top <= 1e38:
         scale = float(np.ldexp(1.0, -np.frexp(top)[1]))  # brings the largest into [0.5, 1)
