@@ -39,3 +39,43 @@ def test_every_split_is_standardized_by_one_rule_whatever_its_dtype(
     )
     ds = standardize(load_npz(tmp_path / "m.npz"))
     torch.testing.assert_close(ds.test.x, ds.train.x, rtol=1e-5, atol=1e-5)
+
+
+def _npz_with_header_only(path: Path, extra: dict[str, tuple[int, ...]]) -> Path:
+    """A valid ``.npz`` of four small keys plus keys whose headers declare ``shape`` but
+    hold no data (a few hundred bytes standing for terabytes)."""
+    import io
+    import zipfile
+
+    y = np.arange(8) % 2
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32)
+    np.savez(path, x_train=x, y_train=y, x_test=x, y_test=y)
+    with zipfile.ZipFile(path, "a") as zf:
+        for key, shape in extra.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                buf, {"descr": "<f8", "fortran_order": False, "shape": shape}
+            )
+            zf.writestr(f"{key}.npy", buf.getvalue())
+    return path
+
+
+def test_npz_keys_that_are_not_needed_are_never_read(tmp_path: Path) -> None:
+    path = _npz_with_header_only(tmp_path / "d.npz", {"notes": (10**7, 2, 10**6)})
+    ds = load_npz(path)
+    assert len(ds.train) == 8
+
+
+def test_npz_declared_size_is_checked_before_reading_and_names_the_key(tmp_path: Path) -> None:
+    path = _npz_with_header_only(tmp_path / "d.npz", {"x_val": (10**7, 2, 10**6), "y_val": (8,)})
+    with pytest.raises(ValueError, match=r"d.npz: key 'x_val' declares shape \(10000000, 2"):
+        load_npz(path)
+    small = _npz_with_header_only(tmp_path / "s.npz", {})
+    with pytest.raises(ValueError, match=r"s.npz: key 'x_test' declares .* bound of 200 bytes"):
+        load_npz(small, max_bytes=200)
+
+
+def test_npz_key_whose_data_is_cut_short_is_named(tmp_path: Path) -> None:
+    path = _npz_with_header_only(tmp_path / "d.npz", {"x_val": (8, 3), "y_val": (8,)})
+    with pytest.raises(ValueError, match=r"d.npz: key 'x_val' cannot be read"):
+        load_npz(path)

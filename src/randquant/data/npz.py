@@ -7,9 +7,11 @@ need ``layout="tokens"``. Labels may be any integers or strings.
 
 from __future__ import annotations
 
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -21,16 +23,65 @@ _BY_NDIM: dict[int, Layout] = {2: "vector", 3: "sequence", 4: "image"}
 _SPLITS = ("train", "val", "test")
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
+#: Bound on the bytes the needed arrays of one ``.npz`` may declare together (checked in
+#: their headers before any is read); ``load_npz(max_bytes=...)`` changes it.
+MAX_BYTES = 8 * 2**30
+_KEYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.3g} GiB" if n >= 2**20 else f"{n} bytes"
+
+
+def _header(f: IO[bytes]) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    fmt: Any = np.lib.format  # untyped in numpy's stubs
+    version = fmt.read_magic(f)
+    if version not in ((1, 0), (2, 0)):  # 3.0 (utf-8 field names): read like 2.0 by numpy
+        raise ValueError(f"unsupported .npy version {version}; save it with numpy.savez")
+    shape, _, dtype = getattr(fmt, f"read_array_header_{version[0]}_0")(f)
+    return tuple(int(n) for n in shape), np.dtype(dtype)
+
+
+def _read(path: Path, max_bytes: int) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The arrays of :data:`_KEYS` in ``path`` and the names of all its keys; nothing else
+    is read: every other key stays
+    compressed and unread. Each array's header (shape, dtype) is read first and the declared
+    sizes checked against ``max_bytes`` before any data is decompressed."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except ValueError as err:
-        if "pickle" in str(err).lower():
-            raise ValueError(
-                f"{path}: holds object arrays; save labels as a numpy str or int array"
-            ) from err
-        raise ValueError(f"{path}: not a readable .npz file ({err})") from err
+        with zipfile.ZipFile(path) as zf:
+            members = {n.removesuffix(".npy"): n for n in zf.namelist() if n.endswith(".npy")}
+            needed = [k for k in _KEYS if k in members]
+            total = 0
+            for key in needed:
+                with zf.open(members[key]) as f:
+                    try:
+                        shape, dtype = _header(f)
+                    except (ValueError, SyntaxError, EOFError) as err:
+                        raise ValueError(
+                            f"{path}: key {key!r} has no readable header ({err})"
+                        ) from err
+                if dtype.hasobject:
+                    raise ValueError(
+                        f"{path}: key {key!r} holds object arrays; save labels as a numpy str "
+                        "or int array"
+                    )
+                size = math.prod(shape) * dtype.itemsize
+                total += size
+                if total > max_bytes:
+                    raise ValueError(
+                        f"{path}: key {key!r} declares shape {shape} of {dtype} "
+                        f"({_gib(size)}), which brings the arrays to read over the bound of "
+                        f"{_gib(max_bytes)} (load_npz(max_bytes=...) raises it)"
+                    )
+            out: dict[str, np.ndarray] = {}
+            fmt: Any = np.lib.format
+            for key in needed:
+                with zf.open(members[key]) as f:
+                    try:
+                        out[key] = fmt.read_array(f, allow_pickle=False)
+                    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as err:
+                        raise ValueError(f"{path}: key {key!r} cannot be read ({err})") from err
+            return out, sorted(members)
     except (OSError, zipfile.BadZipFile, EOFError) as err:
         raise ValueError(f"{path}: not a readable .npz file ({err})") from err
 
@@ -141,26 +192,27 @@ def _shift(arrays: list[np.ndarray]) -> _Shift:
     return _Shift(offset, scale)
 
 
-def load_npz(path: Path | str, *, layout: str | None = None) -> Dataset:
+def load_npz(path: Path | str, *, layout: str | None = None, max_bytes: int = MAX_BYTES) -> Dataset:
     """Load a :class:`Dataset` from a ``.npz`` file, named after the file's stem.
 
     Raises ``ValueError`` naming the file and the key for a missing key, an unreadable file,
     mismatched x/y lengths, wrong dimensions, NaN/inf or non-integer labels, NaN/inf inputs,
-    an empty split, and classes in ``y_val``/``y_test`` that ``y_train`` lacks.
+    an empty split, and classes in ``y_val``/``y_test`` that ``y_train`` lacks. Only those
+    six keys are read, and only after their headers declare at most ``max_bytes`` together.
 
     >>> ds = load_npz("my_data.npz")  # doctest: +SKIP
     >>> ds.layout, ds.num_classes  # doctest: +SKIP
     ('sequence', 4)
     """
     path = Path(path)
-    arrays = _read(path)
+    arrays, found = _read(path, max_bytes)
     has_val = "x_val" in arrays or "y_val" in arrays
     splits = [s for s in _SPLITS if s != "val" or has_val]
     for split in splits:
         for key in (f"x_{split}", f"y_{split}"):
             if key not in arrays:
                 raise ValueError(
-                    f"{path}: missing key {key!r} (found {sorted(arrays)}); needed: "
+                    f"{path}: missing key {key!r} (found {found[:10]}); needed: "
                     "x_train, y_train, x_test, y_test (x_val, y_val optional, together)"
                 )
     chosen = _pick_layout(arrays["x_train"], layout, f"{path}: x_train")
