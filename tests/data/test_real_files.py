@@ -79,3 +79,38 @@ def test_npz_key_whose_data_is_cut_short_is_named(tmp_path: Path) -> None:
     path = _npz_with_header_only(tmp_path / "d.npz", {"x_val": (8, 3), "y_val": (8,)})
     with pytest.raises(ValueError, match=r"d.npz: key 'x_val' cannot be read"):
         load_npz(path)
+
+
+@pytest.mark.parametrize(
+    ("y", "y_test"),
+    [
+        (np.array([0.0, 1e19, 2e19] * 4), np.array([0.0, 1e19, 2e19])),
+        (np.array([2**64 - 1, 2**64 - 2, 3] * 4, np.uint64), np.array([3, 2**64 - 1], np.uint64)),
+        (np.array([-1, 1, 2] * 4), np.array([2**64 - 1, 1], np.uint64)),  # -1 is not 2**64 - 1
+    ],
+)
+def test_labels_are_mapped_through_their_unique_values(
+    tmp_path: Path, y: np.ndarray, y_test: np.ndarray
+) -> None:
+    from randquant.data.labels import encode_labels
+
+    if y_test.dtype == np.uint64 and y.min() < 0:
+        with pytest.raises(ValueError, match=r"f.npz: y_test has classes not present in y_train"):
+            encode_labels({"y_train": y, "y_test": y_test}, source="f.npz")
+        return
+    ids, names = encode_labels({"y_train": y, "y_test": y_test}, source="f.npz")
+    assert len(names) == 3 and len(set(names)) == 3
+    assert torch.unique(ids["y_train"]).numel() == 3
+    back = [int(names[i]) for i in ids["y_test"].tolist()]
+    assert back == [int(v) for v in y_test.tolist()]
+
+
+def test_non_utf8_bytes_labels_name_the_file_key_and_index(tmp_path: Path) -> None:
+    y = np.array([b"cat", b"dog", b"\xff\xfe"] * 4)
+    x = np.zeros((12, 3), np.float32)
+    np.savez(tmp_path / "b.npz", x_train=x, y_train=y, x_test=x, y_test=y)
+    with pytest.raises(ValueError, match=r"b.npz: y_train: label at index 2 is not UTF-8"):
+        load_npz(tmp_path / "b.npz")
+    y = np.array([b"chat", b"hund", "küken".encode()] * 4)
+    np.savez(tmp_path / "u.npz", x_train=x, y_train=y, x_test=x, y_test=y)
+    assert load_npz(tmp_path / "u.npz").class_names == ("chat", "hund", "küken")
