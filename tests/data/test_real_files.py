@@ -114,3 +114,95 @@ def test_non_utf8_bytes_labels_name_the_file_key_and_index(tmp_path: Path) -> No
     y = np.array([b"chat", b"hund", "küken".encode()] * 4)
     np.savez(tmp_path / "u.npz", x_train=x, y_train=y, x_test=x, y_test=y)
     assert load_npz(tmp_path / "u.npz").class_names == ("chat", "hund", "küken")
+
+
+def _image_tree(root: Path, make: object, n: int = 3) -> Path:
+    """``root/<a|b>/<i>.<ext>`` from ``make(cls, i) -> (PIL image, suffix)``."""
+    for c, cls in enumerate("ab"):
+        (root / cls).mkdir(parents=True)
+        for i in range(n):
+            img, suffix = make(c, i)  # type: ignore[operator]
+            img.save(root / cls / f"{i}{suffix}")
+    return root
+
+
+@pytest.mark.parametrize("kind", ["I;16 png", "I;16 tiff", "I tiff", "F tiff", "LA png", "P png"])
+def test_images_are_read_at_their_real_bit_depth(tmp_path: Path, kind: str) -> None:
+    from PIL import Image
+
+    from randquant.data.image_folder import load_image_folder
+
+    def make(c: int, i: int) -> tuple[Image.Image, str]:
+        level = 0.25 + 0.5 * c + 0.01 * i  # class a near 0.25, class b near 0.75
+        ramp = np.linspace(0.0, 0.1, 64 * 64).reshape(64, 64) + level
+        mode, ext = kind.split()
+        if mode == "I;16":
+            return Image.fromarray((ramp * 65535).astype(np.uint16)), "." + ext
+        if mode == "I":
+            return Image.fromarray((ramp * 2**31).astype(np.int32)), "." + ext
+        if mode == "F":
+            return Image.fromarray(ramp.astype(np.float32)), "." + ext
+        gray = Image.fromarray((ramp * 255).astype(np.uint8))
+        return (gray.convert("LA") if mode == "LA" else gray.convert("P")), "." + ext
+
+    ds = load_image_folder(_image_tree(tmp_path / "imgs", make), test_fraction=0.34)
+    x = torch.cat([ds.train.x, ds.test.x])
+    y = torch.cat([ds.train.y, ds.test.y])
+    means = [float(x[y == k].mean()) for k in range(2)]
+    assert means == pytest.approx([0.25 + 0.05 + 0.01, 0.75 + 0.05 + 0.01], abs=0.01)
+    assert float(x.min()) > 0.2 and float(x.max()) < 0.9  # nothing saturated or rounded
+
+
+def test_an_unsupported_image_mode_is_named(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from randquant.data.image_file import read_image
+
+    Image.new("I;16B", (4, 4)).save(tmp_path / "x.tiff")
+    with Image.open(tmp_path / "x.tiff") as im:
+        mode = im.mode
+    if mode in ("I;16B", "I;16"):  # Pillow reads it as a known 16-bit mode: fine
+        assert read_image(tmp_path / "x.tiff").shape == (4, 4, 3)
+    import unittest.mock
+
+    with (
+        unittest.mock.patch("randquant.data.image_file._SIXTEEN_BIT", frozenset()),
+        pytest.raises(ValueError, match=r"x.tiff: image mode 'I;16.?' is not supported"),
+    ):
+        read_image(tmp_path / "x.tiff")
+
+
+def _big_png(path: Path, side: int) -> Path:
+    """A PNG of ``side x side`` black pixels: a few hundred KB on disk."""
+    from PIL import Image
+
+    Image.new("L", (side, side)).save(path, optimize=True)
+    return path
+
+
+def test_a_decompression_bomb_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    from randquant.data.image_folder import load_image_folder
+    from randquant.viz.rq_grid import load_image
+
+    root = tmp_path / "imgs"
+    for cls in "ab":
+        (root / cls).mkdir(parents=True)
+        _big_png(root / cls / "0.png", 16)
+        _big_png(root / cls / "1.png", 16)
+    bomb = _big_png(root / "a" / "2.png", 20000)
+    with pytest.raises(ValueError, match=r"2.png: .*20000 x 20000|2.png: cannot read image"):
+        load_image_folder(root, image_size=8)
+    with pytest.raises(ValueError, match=r"2.png"):
+        load_image(bomb)
+
+
+def test_the_default_image_size_is_capped(tmp_path: Path) -> None:
+    from randquant.data.image_folder import MAX_DEFAULT_SIDE, load_image_folder
+
+    root = tmp_path / "imgs"
+    for cls in "ab":
+        (root / cls).mkdir(parents=True)
+        for i in range(2):
+            _big_png(root / cls / f"{i}.png", 3000)
+    ds = load_image_folder(root, test_fraction=0.5)
+    assert ds.sample_shape == (3, MAX_DEFAULT_SIDE, MAX_DEFAULT_SIDE)
