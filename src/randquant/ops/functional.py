@@ -57,6 +57,7 @@ def apply_quantization(
     *,
     out: torch.Tensor | None = None,
     options: RQOptions | None = None,
+    check_params: bool = True,
     **kwargs: Any,
 ) -> torch.Tensor:
     """Replace every finite value of ``x`` by the proxy of its bin under ``params``.
@@ -65,6 +66,9 @@ def apply_quantization(
     (``layout``, ``channel_dim``/``batch_dim``, ``backend``) must be those the params were
     drawn with. ``out`` (same shape, dtype and device as ``x``, no two elements sharing memory)
     receives the result without a new allocation on the numba path; it may be ``x`` itself.
+    ``params`` that do not come from a draw are checked (sorted finite edges, proxies in
+    range: :meth:`QuantizationParams.check_values`); ``check_params=False`` skips that for
+    params just drawn by the sampler.
     """
     x = check_input(x)
     opts = RQOptions.build(options, **kwargs)
@@ -72,10 +76,14 @@ def apply_quantization(
         raise TypeError(f"params must be QuantizationParams, got {type(params).__name__}")
     dims = opts.dims(x.ndim)
     params.check_against(group_shape(x, dims))
+    if check_params and not torch.compiler.is_compiling():
+        params.check_values()
     if out is not None:
         _check_out(out, x)
     if x.dtype == torch.bool:
-        y = apply_quantization(x.to(torch.uint8), params, options=opts).to(torch.bool)
+        y = apply_quantization(x.to(torch.uint8), params, options=opts, check_params=False).to(
+            torch.bool
+        )
         return y if out is None else out.copy_(y)
     if x.numel() == 0:
         return x.clone() if out is None else out
@@ -156,4 +164,4 @@ def randomized_quantization(
     """
     opts = RQOptions.build(options, num_bins, **kwargs)
     params = sample_quantization_params(x, generator=generator, options=opts)
-    return apply_quantization(x, params, out=out, options=opts)
+    return apply_quantization(x, params, out=out, options=opts, check_params=False)

@@ -64,9 +64,10 @@ class RandomizedQuantization(nn.Module):
         """Quantize ``x`` with ``params``, or with a fresh draw from ``generator``."""
         if isinstance(generator, QuantizationParams):
             raise TypeError("pass a drawn QuantizationParams as aug(x, params=params)")
+        drawn = params is None
         if params is None:
             params = self.sample_params(x, generator)
-        return apply_quantization(x, params, out=out, options=self.options)
+        return apply_quantization(x, params, out=out, options=self.options, check_params=not drawn)
 
     def apply(  # type: ignore[override]
         self,
