@@ -206,3 +206,64 @@ def test_the_default_image_size_is_capped(tmp_path: Path) -> None:
             _big_png(root / cls / f"{i}.png", 3000)
     ds = load_image_folder(root, test_fraction=0.5)
     assert ds.sample_shape == (3, MAX_DEFAULT_SIDE, MAX_DEFAULT_SIDE)
+
+
+def _wav(path: Path, rate: int, seconds: float = 0.05) -> Path:
+    """A wav file whose header declares ``rate`` (its samples: a short tone)."""
+    import soundfile as sf
+
+    n = max(16, int(16000 * seconds))
+    sf.write(path, np.sin(np.arange(n) * 0.3).astype(np.float32), rate, subtype="FLOAT")
+    return path
+
+
+@pytest.mark.parametrize("rate", [100_000_007, 768_001, 999])
+def test_a_wav_declaring_an_absurd_sample_rate_is_named(tmp_path: Path, rate: int) -> None:
+    from randquant.data.audio_features import load_waveform
+
+    with pytest.raises(ValueError, match=rf"x.wav declares a sample rate of {rate} Hz"):
+        load_waveform(_wav(tmp_path / "x.wav", rate), duration=1.0)
+
+
+def test_odd_sample_rates_resample_at_a_cost_bounded_by_length(tmp_path: Path) -> None:
+    from unittest import mock
+
+    from randquant.data.audio_features import load_waveform
+
+    calls: list[tuple[int, int]] = []
+    import scipy.signal
+
+    real = scipy.signal.resample_poly
+
+    def spy(x: np.ndarray, up: int, down: int, **kw: object) -> np.ndarray:
+        calls.append((up, down))
+        return real(x, up, down)
+
+    with mock.patch.object(scipy.signal, "resample_poly", spy):
+        w = load_waveform(_wav(tmp_path / "odd.wav", 767_999, 0.5), duration=0.25)
+        assert w.shape == (4000,) and np.isfinite(w).all()
+        load_waveform(_wav(tmp_path / "cd.wav", 44_100), duration=0.25)
+    assert all(max(up, down) <= 1000 for up, down in calls)  # no 768k-tap filter designed
+    assert calls == [(160, 441)]
+
+
+def test_a_long_clip_decodes_only_the_seconds_asked_for(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    from randquant.data.audio_features import load_waveform
+
+    n = 16000 * 30
+    sf.write(tmp_path / "long.wav", np.zeros(n, np.float32), 16000)
+    full = tmp_path / "long.wav"
+    import unittest.mock
+
+    real = sf.SoundFile.read
+    asked: list[int] = []
+
+    def spy(self: sf.SoundFile, frames: int = -1, *a: object, **k: object) -> np.ndarray:
+        asked.append(frames)
+        return real(self, frames, *a, **k)  # type: ignore[arg-type]
+
+    with unittest.mock.patch.object(sf.SoundFile, "read", spy):
+        assert load_waveform(full, duration=1.0).shape == (16000,)
+    assert asked and 0 < asked[0] < 20000
