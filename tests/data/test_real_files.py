@@ -267,3 +267,32 @@ def test_a_long_clip_decodes_only_the_seconds_asked_for(tmp_path: Path) -> None:
     with unittest.mock.patch.object(sf.SoundFile, "read", spy):
         assert load_waveform(full, duration=1.0).shape == (16000,)
     assert asked and 0 < asked[0] < 20000
+
+
+def _cifar(root: Path, data: object, labels: object) -> Path:
+    import pickle
+
+    root.mkdir()
+    ok = {b"data": np.zeros((4, 3072), np.uint8), b"labels": [0, 1, 0, 1]}
+    (root / "batches.meta").write_bytes(pickle.dumps({b"label_names": [b"a", b"b"]}))
+    (root / "data_batch_1").write_bytes(pickle.dumps({b"data": data, b"labels": labels}))
+    (root / "test_batch").write_bytes(pickle.dumps(ok))
+    return root
+
+
+def test_a_cifar_pickle_of_shared_references_is_refused_before_it_expands(tmp_path: Path) -> None:
+    import pickle
+
+    from randquant.data.cifar import load_cifar
+
+    row = [0] * 3072
+    rows = [row] * 4000  # pickled once, referenced 4000 times
+    layer = [rows] * 4000  # 4000 x 4000 x 3072 = 4.9e10 values, ~15 KB pickled
+    root = _cifar(tmp_path / "c", layer, [0, 1] * 2000)
+    assert (root / "data_batch_1").stat().st_size < 100_000
+    assert len(pickle.dumps(layer)) < 100_000
+    with pytest.raises(ValueError, match=r"data_batch_1: 'data' expands to more than"):
+        load_cifar(root)
+    labels = [[[0] * 1000] * 1000] * 1000
+    with pytest.raises(ValueError, match=r"data_batch_1: 'labels' (expands|is nested)"):
+        load_cifar(_cifar(tmp_path / "d", np.zeros((4, 3072), np.uint8), labels))
