@@ -135,7 +135,8 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"CIFAR batch {path}: 'data' must hold bytes 0..255, got {data.dtype}")
     if data.ndim != 2 or data.shape[1] != 3072 or labels.ndim != 1 or len(labels) != len(data):
         raise ValueError(
-            f"CIFAR batch {path}: data {data.shape} and labels {labels.shape}; need (N, 3072) and (N,)"
+            f"CIFAR batch {path}: data {data.shape} and labels {labels.shape}; "
+            "need (N, 3072) and (N,)"
         )
     return data.reshape(-1, 3, 32, 32).astype(np.uint8), labels
 
