@@ -296,3 +296,25 @@ def test_a_cifar_pickle_of_shared_references_is_refused_before_it_expands(tmp_pa
     labels = [[[0] * 1000] * 1000] * 1000
     with pytest.raises(ValueError, match=r"data_batch_1: 'labels' (expands|is nested)"):
         load_cifar(_cifar(tmp_path / "d", np.zeros((4, 3072), np.uint8), labels))
+
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e39"])
+def test_non_finite_cells_are_named_at_load_in_every_text_format(tmp_path: Path, cell: str) -> None:
+    from randquant.data import load_user_data
+    from randquant.data.modelnet import read_off
+
+    rows = [f"{i % 3},{i},{i * 2}" for i in range(12)]
+    rows[5] = f"{cell},5,2"
+    (tmp_path / "t.csv").write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=rf"t.csv, line 7, column 1: '{cell}' is NaN, inf"):
+        load_user_data(tmp_path / "t.csv")
+    cases = [f"1,2,3:4,5,6:{'ab'[i % 2]}" for i in range(8)]
+    cases[3] = f"1,{cell},3:4,5,6:a"
+    (tmp_path / "m_TRAIN.ts").write_text(
+        "@problemName m\n@classLabel true a b\n@data\n" + "\n".join(cases)
+    )
+    with pytest.raises(ValueError, match=r"m_TRAIN.ts, line 7, channel 1, value 2"):
+        load_user_data(tmp_path / "m_TRAIN.ts")
+    (tmp_path / "x.off").write_text(f"OFF\n3 1 0\n0 0 0\n1 {cell} 0\n0 1 0\n3 0 1 2\n")
+    with pytest.raises(ValueError, match=r"x.off: vertex 1 .* NaN, inf"):
+        read_off(tmp_path / "x.off")

@@ -143,8 +143,15 @@ def dataset_from_files(
     """Decode each split's files into one float32 tensor and encode the class names."""
     xs: dict[str, torch.Tensor] = {}
     names: dict[str, np.ndarray] = {}
+
+    def finite(path: Path) -> np.ndarray:
+        arr = decode(path)
+        if not (np.abs(arr) <= np.finfo(np.float32).max).all():
+            raise ValueError(f"{path}: decodes to NaN, inf or beyond-float32 values")
+        return arr
+
     for split, pairs in splits.items():
-        arrays, kept = decode_each([p for p, _ in pairs], decode, skip_bad=skip_bad, what=what)
+        arrays, kept = decode_each([p for p, _ in pairs], finite, skip_bad=skip_bad, what=what)
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
             raise ValueError(f"{name}: {what} decode to different shapes {sorted(shapes)[:3]}")

@@ -33,9 +33,17 @@ def _case(line: str, where: str) -> tuple[list[np.ndarray], str, int]:
         vals = ch.split(",")
         missing += sum(v.strip() == "?" for v in vals)
         try:
-            out.append(np.array([0.0 if v.strip() == "?" else float(v) for v in vals], np.float32))
+            values = np.array([0.0 if v.strip() == "?" else float(v) for v in vals], np.float64)
         except ValueError as err:
-            raise ValueError(f"{where}: bad value ({err})") from err
+            raise ValueError(f"{where}: bad value ({str(err)[:80]})") from None
+        bad = ~(np.abs(values) <= np.finfo(np.float32).max)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{where}, channel {len(out) + 1}, value {k + 1}: {vals[k].strip()[:40]!r} is "
+                "NaN, inf or beyond float32's range"
+            )
+        out.append(values.astype(np.float32))
     return out, label.strip(), missing
 
 
