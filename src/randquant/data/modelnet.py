@@ -82,7 +82,9 @@ def read_mesh(path: Path) -> Any:
         verts, faces = read_off(path)
         return trimesh.Trimesh(vertices=verts, faces=faces, process=False)
     try:
-        mesh = trimesh.load(path, file_type=path.suffix.lower()[1:], force="mesh", process=False)
+        mesh: Any = trimesh.load(
+            path, file_type=path.suffix.lower()[1:], force="mesh", process=False
+        )
     except Exception as err:
         raise ValueError(f"cannot read mesh file {path}: {str(err)[:200]}") from err
     _check_vertices(np.asarray(mesh.vertices, dtype=np.float64), path)

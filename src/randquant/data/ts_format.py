@@ -28,7 +28,8 @@ def _case(line: str, where: str) -> tuple[list[np.ndarray], str, int]:
         raise ValueError(
             f"{where}: expected channels separated by ':' and a label, got {line[:60]!r}"
         )
-    out, missing = [], 0
+    out: list[np.ndarray] = []
+    missing = 0
     for ch in channels:
         vals = ch.split(",")
         missing += sum(v.strip() == "?" for v in vals)
