@@ -39,7 +39,7 @@ def _bad(path: Path, why: str) -> typer.BadParameter:
 
 def _expanded(node: Any, memo: dict[int, int], depth: int) -> int:
     """Values ``node`` expands to, each shared (aliased) node counted once per use."""
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     if id(node) in memo:
         return memo[id(node)]
@@ -63,7 +63,7 @@ def _expanded(node: Any, memo: dict[int, int], depth: int) -> int:
 def check_config_file(path: Path) -> None:
     """``typer.BadParameter`` (for ``--config``) when ``path`` is not a small YAML mapping of
     options; see the module's docstring."""
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     try:
         size = path.stat().st_size
