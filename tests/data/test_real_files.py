@@ -318,3 +318,31 @@ def test_non_finite_cells_are_named_at_load_in_every_text_format(tmp_path: Path,
     (tmp_path / "x.off").write_text(f"OFF\n3 1 0\n0 0 0\n1 {cell} 0\n0 1 0\n3 0 1 2\n")
     with pytest.raises(ValueError, match=r"x.off: vertex 1 .* NaN, inf"):
         read_off(tmp_path / "x.off")
+
+
+def test_links_out_of_a_data_folder_are_not_followed(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from randquant.data import load_user_data
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for i in range(3):
+        Image.new("RGB", (4, 4), (i, 0, 0)).save(outside / f"{i}.png")
+    root = tmp_path / "data"
+    (root / "a").mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (4, 4), (200, i, 0)).save(root / "a" / f"{i}.png")
+    (root / "b").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ValueError, match=r"data/b: a link to .*outside, outside .*data"):
+        load_user_data(root)
+    (root / "b").unlink()
+    (root / "b").mkdir()
+    for i in range(2):
+        Image.new("RGB", (4, 4), (9, i, 0)).save(root / "b" / f"{i}.png")
+    (root / "b" / "2.png").symlink_to(outside / "0.png")
+    with pytest.raises(ValueError, match=r"b/2.png: a link to .*outside"):
+        load_user_data(root)
+    (root / "b" / "2.png").unlink()
+    (root / "b" / "2.png").symlink_to(root / "a" / "0.png")  # a link inside: fine
+    assert load_user_data(root).num_classes == 2
