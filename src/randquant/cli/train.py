@@ -235,6 +235,7 @@ def compare_cmd(ctx: typer.Context) -> None:
     executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
     ds = _load_source(cfg.source)
     _check_classes(ds, cfg.source.data)
+    _check_output_folder(output, ds.name)
     specs = cfg.arms(ds.layout)
     pairs = _contrasts(cfg.contrast, specs)
     _check_augments(specs, ds, cfg.model.rq_on, cfg.model.encoder)
@@ -250,6 +251,16 @@ def compare_cmd(ctx: typer.Context) -> None:
             raise exit_failed(err) from None
     typer.echo((output / "results.md").read_text())
     typer.echo(f"results written to {output}/results.json, results.csv, results.md")
+
+
+def _check_output_folder(output: Path, dataset: str) -> None:
+    """Links out of --output, or records of another dataset in it: exit 2 naming it."""
+    from randquant.engine.record_check import check_output_folder
+
+    try:
+        check_output_folder(output, dataset)
+    except ValueError as err:
+        raise _bad("--output", str(err)) from None
 
 
 def _contrasts(texts: list[str], arms: list[str]) -> list[tuple[str, str]]:

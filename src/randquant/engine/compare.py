@@ -280,6 +280,7 @@ def run_compare(
         pretrain_options=chosen.pretrain_options,
     )
     from randquant.engine.contrasts import declare_contrasts, default_contrasts, parse_contrast
+    from randquant.engine.record_check import check_output_folder
     from randquant.engine.references import ensure_references
     from randquant.engine.sweep import command_line
 
@@ -289,6 +290,7 @@ def run_compare(
     ] or default_contrasts(augments)
     out = Path(output_dir)
     data = standardize(dataset)
+    check_output_folder(out, data.name)
     declare_contrasts(out, pairs)
     if references:
         ensure_references(

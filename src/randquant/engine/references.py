@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from randquant.engine.record_check import check_fields, record_files, skipped
 from randquant.io import write_text_atomic
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class ReferenceRecord:
         missing = [k for k in need if k not in data]
         if missing:
             raise ValueError(f"reference record lacks fields {missing}")
+        check_fields(cls, data)
         extra = {k: data[k] for k in ("predictions", "provenance", "n_train") if k in data}
         return cls(**{k: data[k] for k in need}, **extra)
 
@@ -160,11 +162,11 @@ def save_reference(folder: Path, record: ReferenceRecord) -> Path:
 def load_references(folder: Path) -> list[ReferenceRecord]:
     """Every readable reference record under ``folder/references``, by seed then id."""
     out = []
-    for path in sorted((folder / REFERENCES_DIR).glob("*.json")):
+    for path in record_files(folder / REFERENCES_DIR):
         try:
             out.append(ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, TypeError):
-            continue
+        except (OSError, ValueError, TypeError, AttributeError) as err:
+            skipped(path, str(err)[:200])
     return sorted(out, key=lambda r: (r.seed, r.ref_id))
 
 
@@ -183,6 +185,8 @@ def ensure_references(
         rid = reference_id(data, seed, settings, probe_max_iter)
         path = folder / REFERENCES_DIR / f"{rid}.json"
         try:
+            if path.is_symlink():
+                raise ValueError("a link")
             record = ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             record = reference_for(

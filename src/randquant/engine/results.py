@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from randquant.engine.record_check import check_fields, record_files, skipped
 from randquant.io import file_lock
 from randquant.io import write_text_atomic as write_atomic
 
@@ -81,6 +82,7 @@ class RunRecord:
         ]
         if missing:
             raise ValueError(f"run record lacks fields {missing}")
+        check_fields(cls, data)
         return cls(**{f.name: data[f.name] for f in fields if f.name in data})
 
 
@@ -92,7 +94,10 @@ def save_run(runs_dir: Path, record: RunRecord) -> Path:
 
 
 def load_run(path: Path) -> RunRecord | None:
-    """Read a record file; ``None`` if it is missing or unreadable (the run will be redone)."""
+    """Read a record file; ``None`` if it is missing, a link, or unreadable (the run will be
+    redone)."""
+    if path.is_symlink():
+        return None
     try:
         return RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
@@ -100,11 +105,21 @@ def load_run(path: Path) -> RunRecord | None:
 
 
 def load_runs(runs_dir: Path) -> list[RunRecord]:
-    """All readable records under ``runs_dir``, sorted by file name."""
-    if not runs_dir.is_dir():
-        return []
-    found = (load_run(p) for p in sorted(runs_dir.glob("*.json")))
-    return [r for r in found if r is not None]
+    """All valid records under ``runs_dir``, sorted by file name, one per run id; a file that
+    cannot be read, has fields of the wrong type, is a link or a copy (its name not its run
+    id) is skipped and named in a :class:`~randquant.engine.record_check.SkippedRecordWarning`."""
+    out = []
+    for path in record_files(runs_dir):
+        try:
+            record = RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, AttributeError) as err:
+            skipped(path, str(err)[:200])
+            continue
+        if record.run_id != path.stem:
+            skipped(path, f"it holds run {record.run_id!r}, not the one its name says")
+            continue
+        out.append(record)
+    return out
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
