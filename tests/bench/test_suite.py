@@ -8,21 +8,14 @@ from typing import Any
 import pytest
 import torch
 
+from randquant.augment.spec import rq_bins
 from randquant.bench.ablation import ablation_jobs, run_ablation
-from randquant.bench.plots import bins_of
-from randquant.bench.suite import (
-    CROP_AUGMENTS,
-    Budget,
-    Job,
-    budget_for,
-    plan_dataset,
-    plan_suite,
-    run_jobs,
-    subset,
-)
+from randquant.bench.plan import CROP_AUGMENTS, Job, plan_dataset, plan_suite
+from randquant.bench.profiles import Budget, budget_for, subset
+from randquant.bench.runner import run_jobs
 from randquant.data import Dataset, SplitData
-from randquant.engine.compare import pretrain_one
-from randquant.engine.results import load_runs
+from randquant.engine.run import pretrain_one
+from randquant.engine.store import load_runs
 
 torch.set_num_threads(1)
 TINY = Budget(epochs=1, batch_size=8, width=8, train=None, test=None, probe_max_iter=20)
@@ -145,7 +138,7 @@ def test_a_failing_setting_is_noted_and_the_rest_runs(tmp_path: Path) -> None:
 def test_ablation_specs() -> None:
     jobs = ablation_jobs("digits", "image")
     factors = jobs[0].augments
-    assert [bins_of(s) for s in factors[:7]] == [1, 2, 4, 8, 16, 32, 64]
+    assert [rq_bins(s) for s in factors[:7]] == [1, 2, 4, 8, 16, 32, 64]
     assert {"rq:spacing=uniform", "rq:proxy=middle", "rq:p=0.25", "rq:p=0.5"} <= set(factors)
     assert [(j.group, j.rq_on, j.encoder) for j in jobs[1:]] == [
         ("input_tf", "input", "transformer"),
@@ -156,7 +149,7 @@ def test_ablation_specs() -> None:
 
 
 def test_manifest_merges_invocations(tmp_path: Path) -> None:
-    from randquant.bench.suite import write_manifest
+    from randquant.bench.manifest import write_manifest
 
     write_manifest(tmp_path, "suite", "quick", {"datasets": ["a"], "budgets": {"a": 1}})
     write_manifest(tmp_path, "suite", "quick", {"datasets": ["b", "a"], "budgets": {"b": 2}})
@@ -171,7 +164,7 @@ def test_manifest_merges_invocations(tmp_path: Path) -> None:
 def test_a_manifest_from_before_invocation_files_is_kept(tmp_path: Path) -> None:
     import json
 
-    from randquant.bench.suite import write_manifest
+    from randquant.bench.manifest import write_manifest
 
     old = {"kind": "suite", "commands": ["randquant bench suite --seeds 0"], "datasets": ["x"]}
     (tmp_path / "suite.json").write_text(json.dumps(old))

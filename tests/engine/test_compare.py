@@ -9,12 +9,17 @@ from typing import Any
 
 import pytest
 import torch
+from sweep_kit import compare
 from torch import nn
 
+from randquant.config import PretrainConfig
 from randquant.data import Dataset, SplitData
 from randquant.device import resolve_device
-from randquant.engine.compare import CompareSettings, TrainedRun, run_compare
-from randquant.engine.results import RunRecord, load_runs, markdown_table, summarize
+from randquant.engine.compare import CompareOptions, run_compare
+from randquant.engine.records import RunRecord
+from randquant.engine.settings import CompareSettings, TrainedRun
+from randquant.engine.store import load_runs
+from randquant.engine.tables import markdown_table, summarize
 
 torch.set_num_threads(1)
 
@@ -48,17 +53,8 @@ class Counter:
 
 def test_compare_writes_all_files(tmp_path: Path) -> None:
     trainer = Counter()
-    recs = run_compare(
-        toy_dataset(),
-        ["none", "rq"],
-        "simclr",
-        2,
-        [0, 1],
-        tmp_path,
-        device="cpu",
-        progress=False,
-        trainer=trainer,
-    )
+    options = CompareOptions(train=PretrainConfig(epochs=2), device="cpu", progress=False)
+    recs = run_compare(toy_dataset(), ["none", "rq"], [0, 1], tmp_path, options, trainer=trainer)
     assert trainer.calls == [("none", 0), ("none", 1), ("rq", 0), ("rq", 1)]
     assert [r.augment for r in recs] == ["none", "none", "rq", "rq"]
     assert recs[0].linear_acc == 1.0 and recs[0].knn_acc > 0.5  # toy data separable as is
@@ -100,7 +96,7 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
 def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     ds = toy_dataset()
     with pytest.raises(KeyboardInterrupt):
-        run_compare(
+        compare(
             ds,
             ["none", "noise", "rq"],
             "simclr",
@@ -115,7 +111,7 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     index = json.loads((tmp_path / "results.json").read_text())
     assert len(index["runs"]) == 3  # written after each run
     again = Counter()
-    recs = run_compare(
+    recs = compare(
         ds,
         ["none", "noise", "rq"],
         "simclr",
@@ -130,7 +126,7 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     assert len(recs) == 6
     # a changed setting is a different run, not a cached one
     third = Counter()
-    run_compare(
+    compare(
         ds,
         ["none"],
         "simclr",
@@ -161,7 +157,7 @@ def test_compare_validates_options(tmp_path: Path, kwargs: dict[str, Any], match
     args: dict[str, Any] = {"augments": ["none"], "seeds": [0], "epochs": 1}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        run_compare(
+        compare(
             toy_dataset(),
             args.pop("augments"),
             "simclr",
@@ -215,7 +211,7 @@ def test_summary_mean_and_sample_std() -> None:
 
 
 def test_split_specs_keeps_options_with_their_augmentation() -> None:
-    from randquant.engine.compare import split_specs
+    from randquant.augment.spec import split_specs
 
     assert split_specs("rq:bins=16,proxy=middle,noise, crop+rq:p=0.5,none") == [
         "rq:bins=16,proxy=middle",
@@ -229,13 +225,13 @@ def test_split_specs_keeps_options_with_their_augmentation() -> None:
 def test_a_stop_inside_pretrain_is_not_reported_as_success(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import randquant.engine
-    from randquant.engine.compare import pretrain_one
+    import randquant.engine.training
+    from randquant.engine.run import pretrain_one
 
     def stopped(*args: Any, **kwargs: Any) -> None:
         raise SystemExit()  # what Lightning's SIGTERMException amounts to
 
-    monkeypatch.setattr(randquant.engine, "pretrain", stopped)
+    monkeypatch.setattr(randquant.engine.training, "pretrain", stopped)
     settings = CompareSettings(epochs=1, batch_size=4, device="cpu")
     with pytest.raises(SystemExit, match="was stopped; run again to resume") as info:
         pretrain_one(toy_dataset(), "none", 0, settings, checkpoint_dir=tmp_path, progress=False)

@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 
 from randquant.cli import app
 from randquant.engine.record_check import SkippedRecordWarning, check_output_folder
-from randquant.engine.results import RunRecord, load_runs, save_run, summarize
+from randquant.engine.records import RunRecord
+from randquant.engine.store import load_runs, save_run
+from randquant.engine.tables import summarize
 
 
 def _record(run_id: str, seed: int = 0, dataset: str = "toy") -> RunRecord:

@@ -2,7 +2,7 @@
 
 Every number comes from run records (``<root>/<dataset>/<group>/runs``) and reference
 records (``.../references``). Contrasts are the pre-declared ones
-(:data:`randquant.bench.suite.SUITE_CONTRASTS` for the suite's ``main`` groups,
+(:data:`randquant.bench.plan.SUITE_CONTRASTS` for the suite's ``main`` groups,
 :data:`randquant.bench.ablation.ABLATION_CONTRASTS` for the ablation's ``factors``), tested
 by :func:`randquant.engine.contrasts.run_contrasts`: paired over seeds, 95 % t interval,
 Holm within each dataset and metric, minimum detectable effect at 80 % power.
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from randquant.bench.results_io import Found, find_records
-from randquant.engine.references import ReferenceRecord, load_references
+from randquant.engine.records import ReferenceRecord
+from randquant.engine.store import load_references
 from randquant.evaluate.stats import Contrast
 
 #: Equivalence margin of the "on par" claim, as a fraction (5 points).
@@ -90,7 +91,7 @@ CLAIMS: tuple[Claim, ...] = (
 def folder_contrasts(found: Sequence[Found]) -> list[Contrast]:
     """The declared contrasts of every suite ``main`` and ablation ``factors`` folder."""
     from randquant.bench.ablation import ABLATION_CONTRASTS
-    from randquant.bench.suite import SUITE_CONTRASTS
+    from randquant.bench.plan import SUITE_CONTRASTS
     from randquant.engine.contrasts import run_contrasts
 
     declared = {"main": SUITE_CONTRASTS, "factors": ABLATION_CONTRASTS}
@@ -288,32 +289,11 @@ def suite_and_ablation(
     return suite, folder_contrasts(suite), ablation, folder_contrasts(ablation)
 
 
-def contrast_table(contrasts: Sequence[Contrast], metric: str = PRIMARY) -> list[str]:
-    """Every contrast of ``metric``, per dataset: paired diff, 95 % CI, Holm p, MDE, verdict."""
-    from randquant.engine.contrasts import verdict_text
-
-    lines = [
-        "| dataset | contrast a − b | seeds | mean diff pp | 95 % CI pp | p (Holm) | MDE pp | "
-        "verdict |",
-        "|---|---|---:|---:|---|---:|---:|---|",
-    ]
-    for c in contrasts:
-        if c.metric != metric:
-            continue
-        p = "–" if math.isnan(c.p_holm) else f"{c.p_holm:.3g}"
-        mde = "–" if math.isnan(c.mde) else f"{100 * c.mde:.1f}"
-        lines.append(
-            f"| {c.dataset} | {c.a} − {c.b} | {c.n_seeds} | {_pp(c.mean_diff)} | "
-            f"[{_pp(c.ci_low)}, {_pp(c.ci_high)}] | {p} | {mde} | {verdict_text(c)} |"
-        )
-    return [*lines, ""]
-
-
 def reference_md_rows(folder: Path, dataset: str) -> list[str]:
     """Rows for the report's per-setting tables: both references of ``folder`` (mean ± std
     over seeds), in the table's columns."""
     from randquant.bench.results_io import cell
-    from randquant.engine.references import KINDS
+    from randquant.engine.records import KINDS
 
     refs = load_references(folder)
     rows = []

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from randquant.augment.spec import rq_bins
+from randquant.bench.plan import BASE_AUGMENTS, CROP_AUGMENTS
 from randquant.bench.results_io import Setting
-from randquant.bench.suite import BASE_AUGMENTS, CROP_AUGMENTS
 from randquant.evaluate.stats import Contrast
 from randquant.io import write_bytes_atomic
-
-
-def bins_of(spec: str) -> int | None:
-    """The bin count of a bins-only RQ spec (``rq`` is 8), else ``None``.
-
-    >>> bins_of("rq:bins=16"), bins_of("rq"), bins_of("rq:p=0.5")
-    (16, 8, None)
-    """
-    if spec == "rq":
-        return 8
-    m = re.fullmatch(r"rq:bins=(\d+)", spec)
-    return int(m.group(1)) if m else None
 
 
 def _figure(width: float, height: float) -> Any:
@@ -89,7 +77,7 @@ def bins_curve(rows: Sequence[Setting], modality: dict[str, str], path: Path) ->
 
     curves: dict[str, dict[str, list[tuple[int, float, float, float]]]] = {}
     for s in rows:
-        n = bins_of(s.augment)
+        n = rq_bins(s.augment)
         if s.group != "factors" or n is None:
             continue
         vals = [100 * float(r.linear_acc) for r in s.runs]
@@ -158,8 +146,8 @@ def curve_points(
     """
     from scipy import stats
 
-    from randquant.engine.references import KINDS, load_references
-    from randquant.engine.results import load_runs
+    from randquant.engine.records import KINDS
+    from randquant.engine.store import load_references, load_runs
 
     curves: Curve = {}
     refs = [r for f in folders for r in load_references(f)]
@@ -189,7 +177,7 @@ def learning_curves(folders: Sequence[Path], path: Path, *, metric: str = "linea
     """Probe accuracy against optimizer steps, one line per arm (mean, 95 % t interval over
     seeds), the raw-input and untrained-encoder references as horizontal lines
     (:func:`curve_points`)."""
-    from randquant.engine.references import LABELS
+    from randquant.engine.records import LABELS
 
     curves, ref_means, in_steps = curve_points(folders, metric)
     fig = _figure(5.5, 3.8)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from randquant.bench.report import Inputs
+    from randquant.bench.report_inputs import Inputs
     from randquant.evaluate.stats import Contrast
 
 #: Datasets the small recipe and compare's default arms were chosen on; every other
@@ -24,8 +24,8 @@ DECLARED_ARMS: tuple[str, ...] = ("crop+rq", "rq")
 def recipe_contrasts(folders: Sequence[Path]) -> list[str]:
     """Small vs paper recipe, paired by seed, for every ``<name>_small``/``<name>_paper``
     pair of folders and every arm both ran (Holm within each dataset and metric)."""
-    from randquant.bench.evidence import contrast_table
-    from randquant.engine.results import load_runs
+    from randquant.engine.store import load_runs
+    from randquant.engine.tables import contrast_table
     from randquant.evaluate.stats import paired_contrasts
 
     by_name = {f.name: f for f in folders}
@@ -48,17 +48,17 @@ def recipe_contrasts(folders: Sequence[Path]) -> list[str]:
         "Small recipe against the paper's, paired by seed (same init, data and test set), "
         "linear probe:",
         "",
-        *contrast_table(found, "linear_acc"),
+        *contrast_table(found, metric="linear_acc", by_dataset=True),
         "kNN:",
         "",
-        *contrast_table(found, "knn_acc"),
+        *contrast_table(found, metric="knn_acc", by_dataset=True),
     ]
 
 
 def recipe_section(inputs: Inputs) -> list[str]:
     """The recipe check: each ``benchmarks/results/recipe_check/*`` index, with the
     commands recorded in its run records."""
-    from randquant.engine.results import load_runs
+    from randquant.engine.store import load_runs
 
     root = inputs.results / "recipe_check"
     lines = [
@@ -104,8 +104,8 @@ def against_references(folder: Path) -> str:
     (means over seeds, both probes)?"""
     import statistics
 
-    from randquant.engine.references import KINDS, LABELS, load_references
-    from randquant.engine.results import load_runs
+    from randquant.engine.records import KINDS, LABELS
+    from randquant.engine.store import load_references, load_runs
 
     runs, refs = load_runs(folder / "runs"), load_references(folder)
     if not runs or not refs:
@@ -129,7 +129,8 @@ def against_references(folder: Path) -> str:
 def learning_curve_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     """One learning curve per dataset from ``benchmarks/results/learning_curve/<dataset>_e*``
     (comparison folders that differ only in epochs), with the commands from the records."""
-    from randquant.engine.results import load_runs, summarize
+    from randquant.engine.store import load_runs
+    from randquant.engine.tables import summarize
 
     root = inputs.results / "learning_curve"
     folders = sorted(p for p in root.glob("*") if (p / "runs").is_dir())
@@ -195,8 +196,8 @@ def learning_curve_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
 def defaults_contrasts(folder: Path) -> tuple[str, list[Contrast]]:
     """The declared arm of a ``<dataset>_defaults`` folder against both references, paired
     by seed: linear probe against each (Holm over the two), then kNN against the raw input."""
-    from randquant.engine.references import KINDS, load_references
-    from randquant.engine.results import load_runs
+    from randquant.engine.records import KINDS
+    from randquant.engine.store import load_references, load_runs
     from randquant.evaluate.stats import paired_contrasts
 
     runs, refs = load_runs(folder / "runs"), load_references(folder)
@@ -219,8 +220,8 @@ def defaults_table(folders: Sequence[Path]) -> list[str]:
     folder: the declared arm against the raw input and the untrained encoder."""
     import statistics
 
-    from randquant.bench.report import _modality
-    from randquant.engine.results import load_runs
+    from randquant.bench.report_inputs import modality_of
+    from randquant.engine.store import load_runs
 
     rows = []
     for folder in folders:
@@ -252,7 +253,7 @@ def defaults_table(folders: Sequence[Path]) -> list[str]:
         dataset = runs[0].dataset
         role = "tuning" if dataset in TUNED_ON else "held out"
         rows.append(
-            f"| {dataset} | {_modality(None, dataset)} | {role} | {found[0].n_seeds} | "
+            f"| {dataset} | {modality_of(None, dataset)} | {role} | {found[0].n_seeds} | "
             f"`{arm}` {100 * statistics.fmean(means[arm]):.1f} | {cells[0]} | {cells[1]} | "
             f"`{best}` {100 * statistics.fmean(means[best]):.1f} | {cells[2]} |"
         )

@@ -11,7 +11,7 @@ from randquant.ops.backend import fast_kernel
 from randquant.ops.memory import empty_like_for_kernel
 from randquant.ops.options import RQOptions, check_input, group_shape, group_view, ungroup
 from randquant.ops.params import QuantizationParams
-from randquant.ops.sampler import sample_quantization_params
+from randquant.ops.sampler import sample_from
 
 
 def _byte_span(t: torch.Tensor) -> tuple[int, int]:
@@ -72,6 +72,19 @@ def apply_quantization(
     """
     x = check_input(x)
     opts = RQOptions.build(options, **kwargs)
+    return apply_params(x, params, opts, out=out, check_params=check_params)
+
+
+def apply_params(
+    x: torch.Tensor,
+    params: QuantizationParams,
+    opts: RQOptions,
+    *,
+    out: torch.Tensor | None = None,
+    check_params: bool = False,
+) -> torch.Tensor:
+    """:func:`apply_quantization` of an input already checked by ``check_input`` (so an op
+    call checks its input once); ``check_params`` for params that come from a user."""
     if not isinstance(params, QuantizationParams):
         raise TypeError(f"params must be QuantizationParams, got {type(params).__name__}")
     dims = opts.dims(x.ndim)
@@ -81,9 +94,7 @@ def apply_quantization(
     if out is not None:
         _check_out(out, x)
     if x.dtype == torch.bool:
-        y = apply_quantization(x.to(torch.uint8), params, options=opts, check_params=False).to(
-            torch.bool
-        )
+        y = apply_params(x.to(torch.uint8), params, opts).to(torch.bool)
         return y if out is None else out.copy_(y)
     if x.numel() == 0:
         return x.clone() if out is None else out
@@ -163,5 +174,5 @@ def randomized_quantization(
         True
     """
     opts = RQOptions.build(options, num_bins, **kwargs)
-    params = sample_quantization_params(x, generator=generator, options=opts)
-    return apply_quantization(x, params, out=out, options=opts, check_params=False)
+    x = check_input(x)
+    return apply_params(x, sample_from(x, opts, generator), opts, out=out)
