@@ -346,3 +346,19 @@ def test_links_out_of_a_data_folder_are_not_followed(tmp_path: Path) -> None:
     (root / "b" / "2.png").unlink()
     (root / "b" / "2.png").symlink_to(root / "a" / "0.png")  # a link inside: fine
     assert load_user_data(root).num_classes == 2
+
+
+def test_a_split_folder_linking_out_is_refused(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from randquant.data.image_folder import load_image_folder
+
+    outside = tmp_path / "outside"
+    root = tmp_path / "data"
+    for top in (outside, root / "train"):
+        for cls in "ab":
+            (top / cls).mkdir(parents=True)
+            Image.new("L", (4, 4)).save(top / cls / "0.png")
+    (root / "test").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ValueError, match=r"data/test: a link to .*outside"):
+        load_image_folder(root)

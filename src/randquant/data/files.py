@@ -132,6 +132,8 @@ def class_folder_files(
     if not root.is_dir():
         raise ValueError(f"{root}: not a folder")
     if (root / "train").is_dir() and (root / "test").is_dir():
+        for s in ("train", "test"):
+            check_inside(root / s, root)
         return {
             s: [(f, c.name) for c in class_dirs(root / s) for f in list_files(c, extensions)]
             for s in ("train", "test")

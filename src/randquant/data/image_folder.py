@@ -20,7 +20,7 @@ import torch
 
 from randquant.data import image_file
 from randquant.data.base import Dataset, SplitData
-from randquant.data.files import class_dirs, list_files
+from randquant.data.files import check_inside, class_dirs, list_files
 from randquant.data.labels import encode_labels
 
 IMAGE_EXTENSIONS = frozenset(
@@ -115,6 +115,8 @@ def load_image_folder(
         raise ValueError(f"{root}: not a folder")
     if (root / "train").is_dir() and (root / "test").is_dir():
         names = [s for s in ("train", "val", "test") if (root / s).is_dir()]
+        for s in names:
+            check_inside(root / s, root)
         splits = {
             s: [(p, c) for c, ps in _class_files(root / s).items() for p in ps] for s in names
         }
