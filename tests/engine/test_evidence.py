@@ -227,14 +227,17 @@ def test_index_has_per_seed_item_tests_from_the_reference_labels(tmp_path: Path)
 
 
 def test_identical_arms_get_no_bound_in_the_verdict() -> None:
-    from randquant.engine.contrasts import verdict_text
+    from randquant.engine.contrasts import contrast_lines, verdict_text
 
     same = run_contrasts([rec(a, s, 1.0) for a in ("rq", "none") for s in range(3)], None)
     assert [verdict_text(c) for c in same] == ["no difference on any seed"] * 2
     close = [rec("rq", s, 0.9 + 0.01 * s) for s in range(3)]
     close += [rec("none", s, 0.9 + 0.01 * (s % 2)) for s in range(3)]
     text = verdict_text(run_contrasts(close, None)[0])
-    assert text.startswith("no detectable difference (± ") and text.endswith(" pp)")
+    # the CI is the plausible range and the MDE has its own column: no "± MDE" in the verdict
+    assert text == "no detectable difference"
+    md = "\n".join(contrast_lines(run_contrasts(close, None)))
+    assert "| MDE pp |" in md and "±" not in md
 
 
 def test_rq_on_auto_puts_rq_on_the_embedded_tokens_and_on_the_input_elsewhere() -> None:

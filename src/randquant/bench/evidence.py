@@ -7,17 +7,27 @@ records (``.../references``). Contrasts are the pre-declared ones
 by :func:`randquant.engine.contrasts.run_contrasts`: paired over seeds, 95 % t interval,
 Holm within each dataset and metric, minimum detectable effect at 80 % power.
 
-A claim's verdict per modality (linear probe, the paper's metric):
+A claim's verdict per modality (linear probe, the paper's metric) rests only on contrasts
+from runs that learned (:mod:`randquant.evaluate.learned`: both arms above the untrained
+encoder, at least one above the raw input, the dataset not at its ceiling; "on par" needs
+both arms above both references) and never on two arms whose runs are identical on every
+seed (their views are equal by construction, e.g. ``channel_mask`` on one channel). The
+contrasts that count in one claim × modality cell are one Holm family, across its datasets
+(:func:`randquant.evaluate.stats.rejudged`); beside each, the 95 % interval and the
+simultaneous (Bonferroni over the cell) one. With that family:
 
 - ``beats`` claims: *supported* when, on some dataset, every contrast of the claim is
   ``better`` and no contrast of the modality is ``worse``; *partly supported* when some are
   ``better``, none ``worse``, but no dataset has them all; *contradicted* when some is
   ``worse`` and none ``better``; *mixed* with both; otherwise *not detectable at this scale*.
 - ``par`` (RQ on par with the modality-specific augmentation): *contradicted* when RQ is
-  detectably worse; *supported* when every CI stays above ``-PAR_MARGIN``; otherwise not
-  detectable.
+  detectably worse; *supported* when every simultaneous CI stays above ``-PAR_MARGIN``;
+  otherwise not detectable.
 - ``interior`` (the bins curve has an interior optimum): per dataset, 8 bins must beat both
   1 and 64 bins; judged over datasets like a ``beats`` claim.
+
+A cell with runs but no contrast that counts reads *not learned at this budget*; a cell
+without runs, *untested*.
 """
 
 from __future__ import annotations
@@ -30,7 +40,9 @@ from pathlib import Path
 
 from randquant.bench.results_io import Found, find_records
 from randquant.engine.references import ReferenceRecord, load_references
-from randquant.evaluate.stats import Contrast
+from randquant.engine.results import RunRecord
+from randquant.evaluate.learned import Learning, assess
+from randquant.evaluate.stats import Contrast, rejudged, simultaneous_ci
 
 #: Equivalence margin of the "on par" claim, as a fraction (5 points).
 PAR_MARGIN = 0.05
@@ -113,14 +125,19 @@ def _counts(cs: Sequence[Contrast]) -> tuple[int, int, int]:
     return better, worse, len(cs) - better - worse
 
 
-def judge(claim: Claim, cs: Sequence[Contrast]) -> str:
-    """The claim's verdict on ``cs`` (its contrasts within one modality)."""
+def judge(claim: Claim, cs: Sequence[Contrast], *, simultaneous: bool = False) -> str:
+    """The claim's verdict on ``cs`` (its contrasts within one modality).
+
+    ``simultaneous``: the "on par" margin is checked on the Bonferroni interval over ``cs``
+    (:func:`~randquant.evaluate.stats.simultaneous_ci`) instead of each contrast's own.
+    """
     if not cs:
         return "untested"
     if claim.kind == "par":
         if any(c.verdict == "worse" for c in cs):
             return "contradicted"
-        ok = all(not math.isnan(c.ci_low) and c.ci_low >= -PAR_MARGIN for c in cs)
+        lows = [simultaneous_ci(c, len(cs))[0] if simultaneous else c.ci_low for c in cs]
+        ok = all(not math.isnan(lo) and lo >= -PAR_MARGIN for lo in lows)
         return "supported" if ok else "not detectable at this scale"
     if claim.kind == "interior":
         per_ds: dict[str, list[Contrast]] = {}
@@ -150,7 +167,8 @@ def _pp(v: float) -> str:
 
 
 def evidence_text(cs: Sequence[Contrast]) -> str:
-    """A cell: counts of verdicts, then each contrast's paired difference and 95 % CI."""
+    """A cell: counts of verdicts, then each contrast's paired difference, its 95 % CI and
+    the simultaneous (Bonferroni over ``cs``) CI."""
     better, worse, _ = _counts(cs)
     untestable = sum(c.verdict == "untestable" for c in cs)
     nd = len(cs) - better - worse - untestable
@@ -158,24 +176,66 @@ def evidence_text(cs: Sequence[Contrast]) -> str:
         f"{better} better, {worse} worse, {nd} n.d."
         + (f", {untestable} untestable" if untestable else "")
     ]
-    parts += [
-        f"{c.dataset} {c.a}−{c.b} {_pp(c.mean_diff)} [{_pp(c.ci_low)}, {_pp(c.ci_high)}]"
-        for c in cs
-    ]
+    for c in cs:
+        lo, hi = simultaneous_ci(c, len(cs))
+        parts.append(
+            f"{c.dataset} {c.a}−{c.b} {_pp(c.mean_diff)} [{_pp(c.ci_low)}, {_pp(c.ci_high)}] "
+            f"sim. [{_pp(lo)}, {_pp(hi)}]"
+        )
     return "; ".join(parts)
 
 
-def claims_table(
+@dataclass(frozen=True)
+class Cell:
+    """One claim × modality cell: the verdict, the contrasts it rests on (one Holm family)
+    and the datasets or contrasts left out, each with its reason."""
+
+    claim: Claim
+    modality: str
+    verdict: str
+    counted: tuple[Contrast, ...]
+    rests_on: tuple[str, ...]
+    excluded: tuple[str, ...]
+
+
+def identical_runs(found: Sequence[Found]) -> dict[tuple[str, str], str]:
+    """``{(dataset, arm): other}`` for every arm whose runs equal another arm's of the same
+    folder on every seed (both probes and the final loss; ``other`` is the first such arm in
+    name order): the two arms' views are equal by construction (e.g. ``channel_mask`` on one
+    channel is ``none``), so a contrast naming either tests something else than it says."""
+    runs: dict[tuple[str, str], dict[str, dict[int, tuple[float, float, float]]]] = {}
+    for f in found:
+        r = f.record
+        runs.setdefault((r.dataset, f.group), {}).setdefault(r.augment, {})[r.seed] = (
+            r.linear_acc,
+            r.knn_acc,
+            r.final_loss,
+        )
+    out: dict[tuple[str, str], str] = {}
+    for (dataset, _), arms in sorted(runs.items()):
+        for a in sorted(arms):
+            same = [b for b in sorted(arms) if b != a and arms[a] and arms[b] == arms[a]]
+            if same:
+                out[(dataset, a)] = same[0]
+    return out
+
+
+def judge_cells(
     suite: Sequence[Contrast],
     ablation: Sequence[Contrast],
     modality: dict[str, str],
-) -> list[str]:
-    """Markdown rows: claim × modality, verdict, and the CIs behind it (linear probe)."""
-    lines = [
-        "| claim (paper) | modality | verdict | evidence: verdict counts; paired diff a−b, "
-        "95 % CI (pp, linear probe) |",
-        "|---|---|---|---|",
-    ]
+    learning: dict[tuple[str, str], Learning],
+    identical: dict[tuple[str, str], str] | None = None,
+) -> list[Cell]:
+    """Every claim × modality cell, judged only on contrasts that may count.
+
+    ``learning[(source, dataset)]`` is the dataset's :class:`~randquant.evaluate.learned.
+    Learning` in the suite or the ablation; a dataset without one is left out ("no
+    reference records"). ``identical`` (:func:`identical_runs`) names the arms whose runs
+    equal another arm's; a contrast naming one is left out.
+    """
+    same = identical or {}
+    cells = []
     for claim in CLAIMS:
         pool = suite if claim.source == "suite" else ablation
         for m in MODALITIES:
@@ -186,9 +246,61 @@ def claims_table(
                 and (c.a, c.b) in claim.pairs
                 and modality.get(c.dataset, "other") == m
             ]
-            verdict = judge(claim, cs)
-            text = evidence_text(cs) if cs else f"no {claim.source} runs on {m} data"
-            lines.append(f"| {claim.text} | {m} | **{verdict}** | {text} |")
+            counted: list[Contrast] = []
+            excluded: dict[str, list[str]] = {}
+            for c in cs:
+                learned = learning.get((claim.source, c.dataset))
+                twins = [(x, same[(c.dataset, x)]) for x in (c.a, c.b) if (c.dataset, x) in same]
+                if twins:
+                    why = ", ".join(f"{x} = {y} on every seed" for x, y in twins)
+                elif learned is None:
+                    why = "no reference records"
+                else:
+                    why = learned.why_not(c.a, c.b, par=claim.kind == "par")
+                if why:
+                    excluded.setdefault(c.dataset, []).append(f"{c.a}−{c.b}: {why}")
+                else:
+                    counted.append(c)
+            family = rejudged(counted)
+            if family:
+                verdict = judge(claim, family, simultaneous=True)
+            else:
+                verdict = "not learned at this budget" if cs else "untested"
+            rests = tuple(dict.fromkeys(c.dataset for c in family))
+            out = tuple(
+                f"{d} ({_reasons(v)})" for d, v in sorted(excluded.items()) if d not in rests
+            ) + tuple(f"{d}: {'; '.join(v)}" for d, v in sorted(excluded.items()) if d in rests)
+            cells.append(Cell(claim, m, verdict, tuple(family), rests, out))
+    return cells
+
+
+def _reasons(reasons: Sequence[str]) -> str:
+    """The distinct reasons of a dataset's excluded contrasts, the shared one once."""
+    whys = list(dict.fromkeys(r.split(": ", 1)[1] for r in reasons))
+    if len(whys) == 1 and whys[0].startswith("ceiling"):
+        return whys[0]
+    return "; ".join(r for r in reasons) if len(whys) > 1 else whys[0]
+
+
+def claims_table(cells: Sequence[Cell]) -> list[str]:
+    """Markdown rows: claim × modality, verdict, the datasets it rests on, those left out
+    (with why), and the contrasts behind it (linear probe)."""
+    lines = [
+        "| claim (paper) | modality | verdict | rests on | left out (why) | evidence: verdict "
+        "counts (Holm over the cell); paired diff a−b, 95 % CI, simultaneous CI (pp, "
+        "linear probe) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cell in cells:
+        text = evidence_text(cell.counted) if cell.counted else "–"
+        if cell.verdict == "untested":
+            text = f"no {cell.claim.source} runs on {cell.modality} data"
+        rests = ", ".join(cell.rests_on) or "–"
+        out = "; ".join(cell.excluded) or "–"
+        lines.append(
+            f"| {cell.claim.text} | {cell.modality} | **{cell.verdict}** | {rests} | {out} "
+            f"| {text} |"
+        )
     return [*lines, ""]
 
 
@@ -269,6 +381,45 @@ def reference_table(root: Path, found: Sequence[Found]) -> list[str]:
             "",
         ]
     return lines
+
+
+def folder_learning(folder: Path, runs: Sequence[RunRecord]) -> Learning | None:
+    """The learned-rule assessment (:func:`randquant.evaluate.learned.assess`) of one
+    result folder's runs against its reference records; ``None`` without references."""
+    refs = load_references(folder)
+    if not refs or not runs:
+        return None
+    arms: dict[str, dict[int, float]] = {}
+    for r in runs:
+        arms.setdefault(r.augment, {}).setdefault(r.seed, r.linear_acc)
+    n_test = len(refs[0].predictions.get("raw_input_linear", [])) or len(
+        runs[0].predictions.get("linear", [])
+    )
+    return assess(
+        runs[0].dataset,
+        arms,
+        raw={x.seed: float(x.raw_input["linear_acc"]) for x in refs},
+        untrained={x.seed: float(x.untrained["linear_acc"]) for x in refs},
+        n_test=n_test or 10**9,  # unknown size: only a perfect reference is a ceiling
+    )
+
+
+def learning_of(
+    source: str, roots: Sequence[Path], found: Sequence[Found], group: str
+) -> dict[tuple[str, str], Learning]:
+    """``{(source, dataset): Learning}`` for every ``<root>/<dataset>/<group>`` folder whose
+    runs are in ``found`` (the first root that has the dataset wins)."""
+    out: dict[tuple[str, str], Learning] = {}
+    for dataset in sorted({f.record.dataset for f in found if f.group == group}):
+        runs = [f.record for f in found if f.group == group and f.record.dataset == dataset]
+        for root in roots:
+            folder = root / dataset / group
+            if (folder / "runs").is_dir():
+                learned = folder_learning(folder, runs)
+                if learned is not None:
+                    out[(source, dataset)] = learned
+                break
+    return out
 
 
 def _ref_mean(refs: Sequence[ReferenceRecord], kind: str) -> tuple[float, float]:

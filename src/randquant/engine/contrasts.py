@@ -190,12 +190,12 @@ def _pct(v: float, sign: bool = False) -> str:
 
 
 def verdict_text(c: Contrast) -> str:
-    """The verdict, with its ± bound when nothing was detected (no bound where every seed
-    gave both arms the same score: zero spread says nothing about a difference's size)."""
+    """The verdict. Where nothing was detected the plausible range is the CI beside it and
+    the MDE has its own column, so neither is repeated here ("± MDE" read as a range is
+    wrong: a CI may be wider than it); "no difference on any seed" where every seed gave
+    both arms the same score."""
     if c.verdict == "no detectable difference" and c.n_seeds > 1 and c.sd_diff == 0:
         return "no difference on any seed"
-    if c.verdict == "no detectable difference":
-        return f"no detectable difference (± {_pct(c.mde)} pp)"
     return c.verdict
 
 
