@@ -214,7 +214,8 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
             folder, ReferenceRecord("digits", seed, "enc", 64, raw, untrained, f"r{seed}")
         )
     save_run(tmp_path / "mnist1d_defaults" / "runs", run("rq", 0, 0.5))  # no references: no row
-    lines = defaults_table([folder, tmp_path / "mnist1d_defaults", tmp_path / "x_small"])
+    history = {"defaults_fixed": {"commit": "abcdef0"}, "datasets": {"digits": {}}, "folders": {}}
+    lines = defaults_table([folder, tmp_path / "mnist1d_defaults", tmp_path / "x_small"], history)
     text = "\n".join(lines)
     # crop+rq 90.5 on average: 4.5 points above the raw input (paired differences 5, 4, 5, 4:
     # a tight CI above 0) and level with the untrained encoder (0.5 points, differences -0.5,
@@ -233,6 +234,19 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
         save_reference(top, ReferenceRecord("watch", seed, "enc", 64, raw, full, f"w{seed}"))
     text = "\n".join(defaults_table([top]))
     assert "| +0.0 (the same on every seed) | `crop+rq` 100.0 | +100.0 (the same" in text, text
+    # no history: no dataset is called held out
+    assert "| watch | sensor | unknown | 3 |" in text
+    # a dataset the history does not name is held out; seeds grown after looking: the
+    # declared (first committed) count is the analysis, the extension is labelled post hoc
+    grown = {"declared_seeds": 2, "seeds_beyond_declaration": True}
+    history = {
+        "defaults_fixed": {"commit": "abcdef0"},
+        "datasets": {},
+        "folders": {f"{tmp_path.name}/digits_defaults": grown},
+    }
+    text = "\n".join(defaults_table([folder], history))
+    assert "| digits | image | held out | 2 | `crop+rq` 90.5 |" in text, text
+    assert "| digits | image | held out, post hoc | 4 (grown from 2 after looking) |" in text
 
 
 def test_claim_cells_rest_only_on_runs_that_learned() -> None:

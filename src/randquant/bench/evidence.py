@@ -226,13 +226,17 @@ def judge_cells(
     modality: dict[str, str],
     learning: dict[tuple[str, str], Learning],
     identical: dict[tuple[str, str], str] | None = None,
+    post_hoc: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Cell]:
     """Every claim × modality cell, judged only on contrasts that may count.
 
     ``learning[(source, dataset)]`` is the dataset's :class:`~randquant.evaluate.learned.
     Learning` in the suite or the ablation; a dataset without one is left out ("no
     reference records"). ``identical`` (:func:`identical_runs`) names the arms whose runs
-    equal another arm's; a contrast naming one is left out.
+    equal another arm's; a contrast naming one is left out. ``post_hoc`` holds the
+    ``(source, dataset)`` whose contrasts were declared after their runs were committed
+    (:mod:`randquant.bench.history`): they are named so, and a verdict resting on them only
+    says "(post hoc)".
     """
     same = identical or {}
     cells = []
@@ -266,7 +270,14 @@ def judge_cells(
                 verdict = judge(claim, family, simultaneous=True)
             else:
                 verdict = "not learned at this budget" if cs else "untested"
-            rests = tuple(dict.fromkeys(c.dataset for c in family))
+            if family and all((claim.source, c.dataset) in post_hoc for c in family):
+                verdict += " (post hoc)"
+            rests = tuple(
+                dict.fromkeys(
+                    c.dataset + (" (post hoc)" if (claim.source, c.dataset) in post_hoc else "")
+                    for c in family
+                )
+            )
             out = tuple(
                 f"{d} ({_reasons(v)})" for d, v in sorted(excluded.items()) if d not in rests
             ) + tuple(f"{d}: {'; '.join(v)}" for d, v in sorted(excluded.items()) if d in rests)

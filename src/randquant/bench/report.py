@@ -331,8 +331,29 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
             "*untested*.",
             "",
         ]
+    from randquant.bench.history import read_history
+
+    folders = read_history(inputs.results).get("folders", {})
+
+    def after(root: Path, group: str, dataset: str) -> bool:
+        try:
+            key = (root / dataset / group).relative_to(inputs.results).as_posix()
+        except ValueError:  # a folder outside the results tree has no history
+            return False
+        return bool(folders.get(key, {}).get("post_hoc"))
+
+    post_hoc = {("suite", d) for d in {f.record.dataset for f in quick}
+                if after(inputs.suite, "main", d)}  # fmt: skip
+    post_hoc |= {("suite", d) for d in in_power if after(inputs.power, "main", d)}
+    post_hoc |= {("ablation", d) for d in {f.record.dataset for f in abl_found}
+                 if after(inputs.ablation, "factors", d)}  # fmt: skip
     cells = judge_cells(
-        suite, ablation, modality, learning, identical_runs(found) | identical_runs(abl_found)
+        suite,
+        ablation,
+        modality,
+        learning,
+        identical_runs(found) | identical_runs(abl_found),
+        frozenset(post_hoc),
     )
     lines += claims_table(cells)
     lines += [
