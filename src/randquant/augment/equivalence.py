@@ -62,7 +62,8 @@ def canonical(spec: str, n_channels: int) -> str:
 
 def _apply(views: ViewAugmentation, x: Tensor, seed: int) -> Tensor:
     gen = torch.Generator(device=x.device).manual_seed(seed)
-    return views.input_transform(x.clone(), generator=gen)
+    out: Tensor = views.input_transform(x.clone(), generator=gen)
+    return out
 
 
 def _same_views(a: ViewAugmentation, b: ViewAugmentation, x: Tensor) -> bool:
