@@ -131,5 +131,12 @@ def test_bootstrap_over_items_and_seeds_is_wider_than_over_seeds_alone() -> None
     assert bootstrap_items(a, b, n_boot=400) == (mean, lo, hi)  # deterministic
     # identical items on every seed: only item sampling is left, and it is zero
     assert bootstrap_items(a, a, n_boot=50) == (0.0, 0.0, 0.0)
+    # every seed gives the same accuracy difference (+10 points on 40 items): a t interval
+    # over seeds has zero width, the item bootstrap does not
+    same_a = {s: [True] * 24 + [False] * 16 for s in range(5)}
+    same_b = {s: [True] * 20 + [False] * 20 for s in range(5)}
+    assert paired_test([0.6] * 5, [0.5] * 5)[1:3] == pytest.approx((0.1, 0.1))
+    mean, lo, hi = bootstrap_items(same_a, same_b, n_boot=400)
+    assert mean == pytest.approx(0.1) and lo < 0.07 and hi > 0.13
     with pytest.raises(ValueError, match="seed 0"):
         bootstrap_items({0: [True]}, {0: [True, False]})

@@ -166,9 +166,10 @@ def _pp(v: float) -> str:
     return "–" if math.isnan(v) else f"{100 * v:+.1f}"
 
 
-def evidence_text(cs: Sequence[Contrast]) -> str:
-    """A cell: counts of verdicts, then each contrast's paired difference, its 95 % CI and
-    the simultaneous (Bonferroni over ``cs``) CI."""
+def evidence_text(cs: Sequence[Contrast], items: ItemCI | None = None) -> str:
+    """A cell: counts of verdicts, then each contrast's paired difference, its 95 % CI, the
+    simultaneous (Bonferroni over ``cs``) CI and, on small test sets, the bootstrap CI over
+    seeds and test items (``items``)."""
     better, worse, _ = _counts(cs)
     untestable = sum(c.verdict == "untestable" for c in cs)
     nd = len(cs) - better - worse - untestable
@@ -178,9 +179,11 @@ def evidence_text(cs: Sequence[Contrast]) -> str:
     ]
     for c in cs:
         lo, hi = simultaneous_ci(c, len(cs))
+        got = (items or {}).get((c.dataset, c.a, c.b))
         parts.append(
             f"{c.dataset} {c.a}−{c.b} {_pp(c.mean_diff)} [{_pp(c.ci_low)}, {_pp(c.ci_high)}] "
             f"sim. [{_pp(lo)}, {_pp(hi)}]"
+            + (f" items [{_pp(got[1])}, {_pp(got[2])}]" if got else "")
         )
     return "; ".join(parts)
 
@@ -293,17 +296,17 @@ def _reasons(reasons: Sequence[str]) -> str:
     return "; ".join(r for r in reasons) if len(whys) > 1 else whys[0]
 
 
-def claims_table(cells: Sequence[Cell]) -> list[str]:
+def claims_table(cells: Sequence[Cell], items: ItemCI | None = None) -> list[str]:
     """Markdown rows: claim × modality, verdict, the datasets it rests on, those left out
     (with why), and the contrasts behind it (linear probe)."""
     lines = [
         "| claim (paper) | modality | verdict | rests on | left out (why) | evidence: verdict "
-        "counts (Holm over the cell); paired diff a−b, 95 % CI, simultaneous CI (pp, "
-        "linear probe) |",
+        "counts (Holm over the cell); paired diff a−b, 95 % CI, simultaneous CI, on test "
+        "sets under 1,000 items the bootstrap CI over seeds × items (pp, linear probe) |",
         "|---|---|---|---|---|---|",
     ]
     for cell in cells:
-        text = evidence_text(cell.counted) if cell.counted else "–"
+        text = evidence_text(cell.counted, items) if cell.counted else "–"
         if cell.verdict == "untested":
             text = f"no {cell.claim.source} runs on {cell.modality} data"
         rests = ", ".join(cell.rests_on) or "–"
@@ -433,6 +436,42 @@ def learning_of(
     return out
 
 
+#: Test sets smaller than this get a bootstrap over test items beside the seed-level CI.
+SMALL_TEST = 1000
+
+ItemCI = dict[tuple[str, str, str], tuple[float, float, float]]
+
+
+def item_intervals(
+    roots: Sequence[Path], found: Sequence[Found], contrasts: Sequence[Contrast], group: str
+) -> ItemCI:
+    """``{(dataset, a, b): (mean, low, high)}``: the bootstrap over seeds *and* test items
+    (:func:`randquant.evaluate.stats.bootstrap_items`, linear probe) of every contrast on a
+    dataset whose test set has fewer than :data:`SMALL_TEST` items and whose folder has
+    labels (:func:`randquant.bench.labels.folder_labels`)."""
+    from randquant.bench.labels import folder_labels
+    from randquant.evaluate.stats import bootstrap_items
+
+    out: ItemCI = {}
+    for dataset in sorted({c.dataset for c in contrasts}):
+        folder = next((r / dataset / group for r in roots if (r / dataset / group).is_dir()), None)
+        labels = folder_labels(folder) if folder is not None else None
+        if labels is None or len(labels) >= SMALL_TEST:
+            continue
+        correct: dict[str, dict[int, list[bool]]] = {}
+        for f in found:
+            r = f.record
+            preds = r.predictions.get("linear")
+            if f.group == group and r.dataset == dataset and preds and len(preds) == len(labels):
+                correct.setdefault(r.augment, {}).setdefault(
+                    r.seed, [int(p) == y for p, y in zip(preds, labels, strict=True)]
+                )
+        for c in contrasts:
+            if c.dataset == dataset and c.metric == PRIMARY and c.a in correct and c.b in correct:
+                out[(dataset, c.a, c.b)] = bootstrap_items(correct[c.a], correct[c.b])
+    return out
+
+
 def _ref_mean(refs: Sequence[ReferenceRecord], kind: str) -> tuple[float, float]:
     rows = [getattr(r, kind) for r in refs]
     return (
@@ -450,23 +489,33 @@ def suite_and_ablation(
     return suite, folder_contrasts(suite), ablation, folder_contrasts(ablation)
 
 
-def contrast_table(contrasts: Sequence[Contrast], metric: str = PRIMARY) -> list[str]:
-    """Every contrast of ``metric``, per dataset: paired diff, 95 % CI, Holm p, MDE, verdict."""
+def contrast_table(
+    contrasts: Sequence[Contrast], metric: str = PRIMARY, items: ItemCI | None = None
+) -> list[str]:
+    """Every contrast of ``metric``, per dataset: paired diff, 95 % CI, Holm p (within the
+    dataset and metric), MDE, verdict; with ``items`` (:func:`item_intervals`) a column of
+    the bootstrap CI over seeds and test items where the test set is small."""
     from randquant.engine.contrasts import verdict_text
 
+    boot = items is not None
     lines = [
-        "| dataset | contrast a − b | seeds | mean diff pp | 95 % CI pp | p (Holm) | MDE pp | "
-        "verdict |",
-        "|---|---|---:|---:|---|---:|---:|---|",
+        "| dataset | contrast a − b | seeds | mean diff pp | 95 % CI pp (seeds) | "
+        + ("95 % CI pp (seeds × test items) | " if boot else "")
+        + "p (Holm, dataset) | MDE pp | verdict |",
+        "|---|---|---:|---:|---|" + ("---|" if boot else "") + "---:|---:|---|",
     ]
     for c in contrasts:
         if c.metric != metric:
             continue
         p = "–" if math.isnan(c.p_holm) else f"{c.p_holm:.3g}"
         mde = "–" if math.isnan(c.mde) else f"{100 * c.mde:.1f}"
+        extra = ""
+        if items is not None:
+            got = items.get((c.dataset, c.a, c.b))
+            extra = f"[{_pp(got[1])}, {_pp(got[2])}] | " if got else "– | "
         lines.append(
             f"| {c.dataset} | {c.a} − {c.b} | {c.n_seeds} | {_pp(c.mean_diff)} | "
-            f"[{_pp(c.ci_low)}, {_pp(c.ci_high)}] | {p} | {mde} | {verdict_text(c)} |"
+            f"[{_pp(c.ci_low)}, {_pp(c.ci_high)}] | {extra}{p} | {mde} | {verdict_text(c)} |"
         )
     return [*lines, ""]
 

@@ -249,6 +249,7 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         contrast_table,
         folder_contrasts,
         identical_runs,
+        item_intervals,
         judge_cells,
         learning_of,
         mde_summary,
@@ -355,7 +356,8 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         identical_runs(found) | identical_runs(abl_found),
         frozenset(post_hoc),
     )
-    lines += claims_table(cells)
+    items = item_intervals((inputs.power, inputs.suite), found, suite, "main")
+    lines += claims_table(cells, items)
     lines += [
         "Minimum detectable effect per dataset (linear probe; goal of the power profile: "
         "≤ 4 points on at least 3 datasets of 3 modalities):",
@@ -381,9 +383,16 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         lines += ["![paired differences per contrast](img/suite_forest.png)", ""]
     lines += [
         "Every suite contrast (linear probe; the kNN contrasts are in each folder's "
-        "`results.json`):",
+        "`results.json`). These p-values are Holm-corrected within each dataset (the "
+        "folder's index), not over a claim's cell as above; a verdict here is about one "
+        "dataset. Where the test set has fewer than 1,000 items the seed-level interval "
+        "leaves out the error of sampling the test items, so the bootstrap over seeds and "
+        "test items (2,000 replicates, labels from the reference records or "
+        '`test_labels.json`) is given beside it; "–" there on a small test set means the '
+        "runs kept no per-item predictions (the quick suite's, recorded before they were "
+        "kept; every run record made since keeps them):",
         "",
-        *contrast_table(suite),
+        *contrast_table(suite, items=items),
     ]
     return lines
 

@@ -329,11 +329,13 @@ def bootstrap_items(
         diffs.append(xa - xb)
     mean = float(np.mean([d.mean() for d in diffs]))
     rng = np.random.default_rng(seed)
-    reps = np.empty(n_boot)
-    for i in range(n_boot):
-        picked = rng.integers(0, len(diffs), size=len(diffs))
-        reps[i] = np.mean(
-            [diffs[j][rng.integers(0, len(diffs[j]), size=len(diffs[j]))].mean() for j in picked]
-        )
+    k = len(diffs)
+    # item means of every (replicate, slot) for every seed, then one seed drawn per slot:
+    # a seed drawn twice in a replicate gets two independent item resamples
+    item_means = np.stack(
+        [d[rng.integers(0, len(d), size=(n_boot, k, len(d)))].mean(axis=2) for d in diffs]
+    )  # (seed, replicate, slot)
+    picked = rng.integers(0, k, size=(n_boot, k))
+    reps = item_means[picked, np.arange(n_boot)[:, None], np.arange(k)[None, :]].mean(axis=1)
     lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
     return mean, float(lo), float(hi)
