@@ -340,6 +340,47 @@ def mde_summary(contrasts: Sequence[Contrast]) -> list[str]:
     return [*lines, ""]
 
 
+def learning_table(learning: dict[tuple[str, str], Learning], found: Sequence[Found]) -> list[str]:
+    """Per dataset the verdicts rest on: both references, the best arm, and which arms beat
+    each reference by the rule of :mod:`randquant.evaluate.learned` (linear probe, paired
+    95 % interval over seeds above 0), then whether the dataset counts."""
+    lines = [
+        "| source | dataset | seeds | raw input lin % | untrained enc. lin % | best arm (lin %) | "
+        "above the untrained encoder | above the raw input | counts toward claims |",
+        "|---|---|---:|---:|---:|---|---|---|---|",
+    ]
+    for (source, dataset), learned in sorted(learning.items()):
+        runs = [
+            f.record
+            for f in found
+            if f.record.dataset == dataset and f.group in ("main", "factors")
+        ]
+        means: dict[str, list[float]] = {}
+        for r in runs:
+            means.setdefault(r.augment, []).append(r.linear_acc)
+        if not means:
+            continue
+        best = max(means, key=lambda a: statistics.fmean(means[a]))
+        seeds = len({r.seed for r in runs})
+        unt = sorted(learned.above_untrained)
+        raw = sorted(learned.above_raw)
+        if learned.ceiling:
+            status = f"no: {learned.ceiling}"
+        elif learned.learned:
+            status = "yes (contrasts whose arms learned)"
+        elif not learned.above_untrained:
+            status = "no: no arm above the untrained encoder"
+        else:
+            status = "no: no arm above both references"
+        lines.append(
+            f"| {source} | {dataset} | {seeds} | {100 * learned.raw:.1f} | "
+            f"{100 * learned.untrained:.1f} | {best} ({100 * statistics.fmean(means[best]):.1f}) "
+            f"| {len(unt)} of {len(means)}{': ' + ', '.join(unt) if unt else ''} "
+            f"| {len(raw)} of {len(means)}{': ' + ', '.join(raw) if raw else ''} | {status} |"
+        )
+    return [*lines, ""]
+
+
 def reference_table(root: Path, found: Sequence[Found]) -> list[str]:
     """Per dataset: both references, the best arm, and the arms above the untrained encoder.
 

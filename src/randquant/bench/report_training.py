@@ -5,6 +5,7 @@ references, and the learning curves (``benchmarks/results/recipe_check`` and
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,7 +246,7 @@ def defaults_table(folders: Sequence[Path], history: dict[str, Any] | None = Non
         rows += row
     if not rows:
         return []
-    roles = sorted({r.split(" | ")[2].split(",")[0] for r in rows})
+    roles = sorted({re.split("[,;]", r.split(" | ")[2])[0] for r in rows})
     return [
         "### Does `randquant compare` learn with its defaults?",
         "",
@@ -325,6 +326,11 @@ def _defaults_row(folder: Path, seeds: int | None, role: str, note: str) -> list
         else:
             cells.append(f"{diff} (n.d.)")
     dataset = runs[0].dataset
+    from randquant.bench.evidence import folder_learning
+
+    learned = folder_learning(folder, runs)
+    if learned is not None and learned.ceiling:
+        role += f"; {learned.ceiling.replace('ceiling: ', 'at its ceiling: ')}"
     row = (
         f"| {dataset} | {_modality(None, dataset)} | {role} | {found[0].n_seeds}{note} | "
         f"`{arm}` {100 * statistics.fmean(means[arm]):.1f} | {cells[0]} | {cells[1]} | "
