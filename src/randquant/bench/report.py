@@ -359,6 +359,18 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     )
     items = item_intervals((inputs.power, inputs.suite), found, suite, "main")
     lines += claims_table(cells, items)
+    late = sorted(f"{d} ({src})" for src, d in post_hoc)
+    if late:
+        lines += [
+            "Post hoc (`benchmarks/results/history.json`: a commit held these folders' run "
+            "records before their `contrasts.json`, so the contrasts were declared after the "
+            "runs could be read): " + ", ".join(late) + ". A verdict resting only on them says "
+            "so. Seeds, datasets and contrasts are declared in each folder's `contrasts.json` "
+            "before its first run, with the seed count; seeds added later start a new, "
+            "separately labelled analysis (an *extension*, post hoc), never merged into the "
+            "declared one (`randquant.engine.declaration`).",
+            "",
+        ]
     lines += [
         "Which runs learned, by the rule the verdicts rest on (`randquant.evaluate.learned`; "
         "linear probe, an arm *above* a reference when its paired 95 % interval over seeds "
