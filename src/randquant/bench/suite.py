@@ -292,13 +292,15 @@ def run_jobs(
     references: bool = True,
     seed_counts: dict[str, int] | None = None,
     train: bool = True,
+    code: dict[str, Any] | None = None,
 ) -> SweepOutcome:
     """Run ``jobs`` for every seed (seed-major) as one sweep; return its outcome.
 
     ``seed_counts`` caps the seeds of a dataset (its first N of ``seeds``). Before any run,
     each folder's contrasts are declared and its reference probes recorded
     (:func:`evidence_first`; ``references=False`` skips the probes; ``train=False`` stops
-    there).
+    there). ``code``: the code version every record carries (default: read here, before
+    the first run).
 
     Every (seed, job, augmentation) is one run of :func:`randquant.engine.sweep.run_sweep`,
     written under ``output/<dataset>/<group>``; finished runs are skipped. ``executor`` runs
@@ -334,6 +336,9 @@ def run_jobs(
                 ids[(id(job), augment, seed)] = run_id(
                     load(job.dataset), augment, seed, settings[id(job)]
                 )
+    from randquant.engine.sweep import code_version
+
+    code = code_version() if code is None else code  # read before the first run
     specs = [
         RunSpec(
             data=job.dataset,
@@ -344,13 +349,16 @@ def run_jobs(
             run_id=ids[(id(job), augment, seed)],
             probe_max_iter=budgets[job.dataset].probe_max_iter,
             trainer=trainer,
+            code=code,
         )
         for seed in seeds
         for job in jobs
         if seed in seeds_of(job)
         for augment in job.augments
     ]
-    evidence_first(jobs, budgets, seeds_of, output, load, settings, references=references)
+    evidence_first(
+        jobs, budgets, seeds_of, output, load, settings, references=references, code=code
+    )
     if not train:
         from randquant.engine.results import rebuild_index
 
@@ -395,9 +403,11 @@ def evidence_first(
     settings: dict[int, CompareSettings],
     *,
     references: bool = True,
+    code: dict[str, Any] | None = None,
 ) -> None:
     """Before any run: declare each folder's contrasts and record its reference probes
-    (raw input, untrained encoder) for every seed; both skip what is already there."""
+    (raw input, untrained encoder) for every seed; both skip what is already there.
+    ``code``: the code version the reference records carry."""
     from randquant.engine.contrasts import declare_contrasts, default_contrasts
     from randquant.engine.references import ensure_references
     from randquant.engine.sweep import command_line
@@ -413,6 +423,7 @@ def evidence_first(
                 settings[id(job)],
                 probe_max_iter=budgets[job.dataset].probe_max_iter,
                 command=command_line(),
+                code=code,
             )
 
 
@@ -512,8 +523,14 @@ def run_suite(
     device: str = "auto",
     executor: Executor | None = None,
     references_only: bool = False,
+    allow_dirty: bool = False,
 ) -> SuitePlan:
     """Plan and run the suite (resuming), writing ``OUT/suite.json`` first.
+
+    The ``power`` profile's results are the ones the claims rest on, so they must come from
+    a commit: from a tree with uncommitted changes to the package it raises ``ValueError``
+    unless ``allow_dirty``, and then every record and the manifest are marked
+    ``allow_dirty``.
 
     ``datasets`` names a subset of ``randquant data list`` (default: every installed one;
     for ``power``, the datasets of :data:`POWER_SEEDS`, each run on its first N seeds).
@@ -528,6 +545,7 @@ def run_suite(
         raise ValueError(f"profile must be one of {SUITE_PROFILES}, got {profile!r}")
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
+    code = checked_code(profile, allow_dirty)
     infos = {d.name: d for d in list_datasets()}
     names = list(datasets) if datasets else [n for n, d in infos.items() if d.installed]
     if profile == "power" and not datasets:
@@ -549,6 +567,7 @@ def run_suite(
             "modalities": {n: infos[n].modality for n in names},
             "skipped": plan.notes,
             "device": device,
+            **({"allow_dirty": True} if code.get("allow_dirty") else {}),
         },
     )
     run_jobs(
@@ -563,5 +582,27 @@ def run_suite(
         executor=executor,
         seed_counts=POWER_SEEDS if profile == "power" else None,
         train=not references_only,
+        code=code,
     ).raise_if_failed()
     return plan
+
+
+def checked_code(profile: str, allow_dirty: bool) -> dict[str, Any]:
+    """The code version the suite's runs start from (read now), refused for the ``power``
+    profile when the package has uncommitted changes unless ``allow_dirty`` (then marked).
+
+    >>> checked_code("quick", False)["randquant"]  # doctest: +SKIP
+    '0.1.0'
+    """
+    from randquant.engine.sweep import code_version
+
+    code = code_version()
+    if profile == "power" and code.get("git_dirty"):
+        if not allow_dirty:
+            raise ValueError(
+                "the power profile's results must come from a commit, but src/randquant has "
+                "uncommitted changes: commit them, or pass --allow-dirty (the records are "
+                "then marked)"
+            )
+        code = {**code, "allow_dirty": True}
+    return code

@@ -188,6 +188,12 @@ def bench_suite(
         help="Only record the reference probes (raw input, untrained encoder) of every "
         "folder and rebuild the indexes; train nothing.",
     ),
+    allow_dirty: bool = typer.Option(
+        False,
+        "--allow-dirty",
+        help="Let the power profile run from a tree with uncommitted changes to "
+        "src/randquant (its records are then marked allow_dirty).",
+    ),
 ) -> None:
     """Every dataset x augmentation x seed, resumable; one result file per run.
 
@@ -221,6 +227,7 @@ def bench_suite(
             executor=executor,
             device=device,
             references_only=references_only,
+            allow_dirty=allow_dirty,
         )
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None

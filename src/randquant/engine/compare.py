@@ -294,6 +294,9 @@ def run_compare(
         ensure_references(
             out, data, seeds, settings, probe_max_iter=probe_max_iter, command=command_line()
         )
+    from randquant.engine.sweep import code_version
+
+    code = code_version()  # read once, before the first run: what every run starts from
     specs = [
         RunSpec(
             data=data.name,
@@ -306,6 +309,7 @@ def run_compare(
             keep_checkpoints=keep_checkpoints,
             trainer=trainer,
             progress=progress,
+            code=code,
         )
         for augment in augments
         for seed in seeds

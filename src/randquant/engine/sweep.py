@@ -21,7 +21,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import platform
@@ -56,9 +55,10 @@ def command_line() -> str:
     return shlex.join([Path(sys.executable).name, *argv])
 
 
-@functools.cache
 def code_version() -> dict[str, Any]:
-    """randquant's version, and its git commit when it runs from a git checkout."""
+    """randquant's version, and its git commit and dirty flag when it runs from a git
+    checkout, read *now* (not cached: a run records the code it started from, so the caller
+    reads this when the run starts, :attr:`RunSpec.code`)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -92,13 +92,23 @@ def _utc(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def provenance(command: str, device: str, started: float, ended: float) -> dict[str, Any]:
-    """Where and how a record was made: everything needed to read it on its own."""
+def provenance(
+    command: str,
+    device: str,
+    started: float,
+    ended: float,
+    code: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Where and how a record was made: everything needed to read it on its own.
+
+    ``code`` is :func:`code_version` as read when the work *started* (a commit made, or a
+    file edited, while a run trains must not be credited to it); without it, it is read now.
+    """
     from randquant.bench.hardware import describe
 
     return {
         "command": command,
-        "code": code_version(),
+        "code": code_version() if code is None else code,
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "hardware": describe(torch.get_num_threads()),
@@ -131,6 +141,9 @@ class RunSpec:
     trainer: Trainer | None = None
     progress: bool = False
     command: str = field(default_factory=command_line)
+    #: The code the run starts from (:func:`code_version`), read when the spec is made:
+    #: before the sweep, in the driver, so a worker records what the run was asked to run.
+    code: dict[str, Any] = field(default_factory=code_version)
 
     @property
     def label(self) -> str:
@@ -182,7 +195,9 @@ def train_and_probe(spec: RunSpec, data: Dataset) -> RunRecord:
         rq_on=settings.rq_on,
         linear_weight_decay=probes["linear"].detail["weight_decay"],
         run_id=spec.run_id,
-        provenance=provenance(spec.command, str(probe_device), started, time.time()),
+        provenance=provenance(
+            spec.command, str(probe_device), started, time.time(), code=spec.code
+        ),
         probe={k: probes["linear"].detail[k] for k in PROBE_DETAIL if k in probes["linear"].detail},
         predictions={name: list(res.predictions) for name, res in probes.items()},
     )
@@ -300,7 +315,9 @@ def run_sweep(
                     "seed": spec.seed,
                     "error": error,
                     "traceback": trace,
-                    "provenance": provenance(spec.command, spec.settings.device, now, now),
+                    "provenance": provenance(
+                        spec.command, spec.settings.device, now, now, code=spec.code
+                    ),
                 },
             )
             failed.append((spec, error))
