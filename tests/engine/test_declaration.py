@@ -31,7 +31,12 @@ def test_the_first_declaration_holds_and_later_seeds_are_an_extension(tmp_path: 
         ("extension 1 (post hoc)", (0, 1, 2, 3, 4, 5)),
     ]
     with pytest.raises(ValueError, match="use a new output folder"):
-        declare(tmp_path, [("rq", "mask")], [0, 1, 2])
+        declare(tmp_path, [("rq", "mask")], [0, 1, 2], runs=6)
+    # some of the declared contrasts: nothing changes; before any run: a fresh declaration
+    assert declare(tmp_path, [("rq", "none")], [0], runs=6) == grown
+    fresh = declare(tmp_path / "other", PAIRS, [0])
+    assert declare(tmp_path / "other", [("rq", "mask")], [0, 1]).pairs == (("rq", "mask"),)
+    assert fresh.pairs == tuple(PAIRS)
 
 
 def test_older_declarations_without_seeds_are_labelled_not_rewritten(tmp_path: Path) -> None:

@@ -320,6 +320,7 @@ def run_jobs(
             slot[name] = standardize(loader(name, budgets[name]))
         return slot[name]
 
+    jobs, not_run = _without_twins(jobs, load)
     settings = {
         id(job): job_settings(job, budgets[job.dataset], len(load(job.dataset).train), device)
         for job in jobs
@@ -357,8 +358,9 @@ def run_jobs(
         for augment in job.augments
     ]
     evidence_first(
-        jobs, budgets, seeds_of, output, load, settings, references=references, code=code
-    )
+        jobs, budgets, seeds_of, output, load, settings,
+        references=references, code=code, not_run=not_run,
+    )  # fmt: skip
     if not train:
         from randquant.engine.results import rebuild_index
 
@@ -369,6 +371,25 @@ def run_jobs(
     )
     write_failures(output)
     return outcome
+
+
+def _without_twins(
+    jobs: Sequence[Job], load: Callable[[str], Dataset]
+) -> tuple[list[Job], dict[int, dict[str, str]]]:
+    """Each job without the arms whose views equal another's on its data, and the arms left
+    out per job (:func:`randquant.engine.planning.arms_to_run`)."""
+    from randquant.engine.contrasts import default_contrasts
+    from randquant.engine.planning import arms_to_run
+
+    kept: list[Job] = []
+    left: dict[int, dict[str, str]] = {}
+    for job in jobs:
+        pairs = list(job.contrasts or default_contrasts(job.augments))
+        plan = arms_to_run(load(job.dataset), job.augments, pairs, rq_on=job.rq_on)
+        new = replace(job, augments=tuple(plan.arms), contrasts=tuple(plan.pairs))
+        kept.append(new)
+        left[id(new)] = plan.not_run
+    return kept, left
 
 
 def job_settings(job: Job, budget: Budget, n_train: int, device: str) -> CompareSettings:
@@ -404,17 +425,27 @@ def evidence_first(
     *,
     references: bool = True,
     code: dict[str, Any] | None = None,
+    not_run: dict[int, dict[str, str]] | None = None,
 ) -> None:
-    """Before any run: declare each folder's contrasts and record its reference probes
-    (raw input, untrained encoder) for every seed; both skip what is already there.
-    ``code``: the code version the reference records carry."""
-    from randquant.engine.contrasts import declare_contrasts, default_contrasts
+    """Before any run: declare each folder's contrasts and seeds and record its reference
+    probes (raw input, untrained encoder) for every seed; both skip what is already there.
+    ``code``: the code version the reference records carry; ``not_run[id(job)]``: the arms
+    left out of the job as identical to another (named in the declaration)."""
+    from randquant.engine.contrasts import default_contrasts
+    from randquant.engine.declaration import declare
     from randquant.engine.references import ensure_references
     from randquant.engine.sweep import command_line
 
     for job in jobs:
         folder = output / job.dataset / job.group
-        declare_contrasts(folder, job.contrasts or default_contrasts(job.augments))
+        declare(
+            folder,
+            job.contrasts or default_contrasts(job.augments),
+            seeds_of(job),
+            dataset=job.dataset,
+            runs=len(list((folder / "runs").glob("*.json"))),
+            not_run=(not_run or {}).get(id(job)),
+        )
         if references:
             ensure_references(
                 folder,

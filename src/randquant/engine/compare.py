@@ -240,8 +240,11 @@ def run_compare(
 
     ``contrasts`` (``"A:B"`` or ``(A, B)``; default: each RQ arm against the arms that differ
     from it in the last step, :func:`~randquant.engine.contrasts.default_contrasts`) are
-    declared in ``contrasts.json`` before any run, and the index tests exactly those
-    (:mod:`randquant.engine.contrasts`). With ``references`` the raw-input and
+    declared in ``contrasts.json`` with the seeds before any run, and the index tests exactly
+    those on those seeds (:mod:`randquant.engine.declaration`: seeds added by a later call are
+    a separate, post hoc analysis). Arms whose views equal another's on this data are not run
+    (:func:`randquant.engine.planning.arms_to_run`; ``channel_mask`` on one channel is
+    ``none``) and the declaration names them. With ``references`` the raw-input and
     untrained-encoder probes of every seed are recorded first (``references/``).
     ``recipe`` (``auto``, ``paper``, ``small``; :mod:`randquant.engine.recipe`) fills the
     batch size, lr, weight decay, optimizer and warm-up that are left ``None``/unset, by
@@ -279,24 +282,38 @@ def run_compare(
         device=device,
         pretrain_options=chosen.pretrain_options,
     )
-    from randquant.engine.contrasts import declare_contrasts, default_contrasts, parse_contrast
+    from randquant.engine.contrasts import default_contrasts, parse_contrast
+    from randquant.engine.declaration import declare
+    from randquant.engine.planning import arms_to_run
     from randquant.engine.references import ensure_references
-    from randquant.engine.sweep import command_line
+    from randquant.engine.sweep import code_version, command_line
 
+    code = code_version()  # read once, before the first run: what every run starts from
     pairs = [
         parse_contrast(c, augments) if isinstance(c, str) else parse_contrast(":".join(c), augments)
         for c in contrasts or []
     ] or default_contrasts(augments)
     out = Path(output_dir)
     data = standardize(dataset)
-    declare_contrasts(out, pairs)
+    plan = arms_to_run(data, augments, pairs, rq_on=settings.rq_on)
+    declare(
+        out,
+        plan.pairs,
+        seeds,
+        dataset=data.name,
+        runs=len(list((out / "runs").glob("*.json"))),
+        not_run=plan.not_run,
+    )
     if references:
         ensure_references(
-            out, data, seeds, settings, probe_max_iter=probe_max_iter, command=command_line()
+            out,
+            data,
+            seeds,
+            settings,
+            probe_max_iter=probe_max_iter,
+            command=command_line(),
+            code=code,
         )
-    from randquant.engine.sweep import code_version
-
-    code = code_version()  # read once, before the first run: what every run starts from
     specs = [
         RunSpec(
             data=data.name,
@@ -311,7 +328,7 @@ def run_compare(
             progress=progress,
             code=code,
         )
-        for augment in augments
+        for augment in plan.arms
         for seed in seeds
     ]
     outcome = run_sweep(

@@ -12,20 +12,17 @@ declaration the default is each RQ arm against the arms that differ from it in t
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from randquant.evaluate.stats import Contrast, paired_contrasts
-from randquant.io import write_json_atomic
 
 if TYPE_CHECKING:
     from randquant.engine.references import ReferenceRecord
     from randquant.engine.results import RunRecord
 
-CONTRASTS_FILE = "contrasts.json"
 #: Each metric is its own family of tests.
 METRICS: tuple[str, ...] = ("linear_acc", "knn_acc")
 
@@ -77,18 +74,13 @@ def default_contrasts(arms: Sequence[str]) -> list[Pair]:
     return pairs
 
 
-def declare_contrasts(folder: Path, pairs: Sequence[Pair]) -> None:
-    """Write ``folder/contrasts.json`` (the pairs the index will test), atomically."""
-    write_json_atomic(folder / CONTRASTS_FILE, {"pairs": [list(p) for p in pairs]})
-
-
 def declared_contrasts(folder: Path) -> list[Pair] | None:
-    """The pairs declared for ``folder``, or ``None`` when nothing was declared."""
-    try:
-        data = json.loads((folder / CONTRASTS_FILE).read_text(encoding="utf-8"))
-        return [(str(a), str(b)) for a, b in data["pairs"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    """The pairs declared for ``folder`` (:mod:`randquant.engine.declaration`), or ``None``
+    when nothing was declared."""
+    from randquant.engine.declaration import read_declaration
+
+    decl = read_declaration(folder)
+    return None if decl is None else list(decl.pairs)
 
 
 def run_contrasts(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,8 @@ class Declaration:
     dataset: str = ""
     declared: str = ""
     extensions: tuple[Extension, ...] = field(default=())
+    #: Arms not run because their views equal another arm's on this data: ``(arm, kept)``.
+    not_run: tuple[tuple[str, str], ...] = ()
 
     def covers(self, seeds: Sequence[int]) -> bool:
         """Are ``seeds`` all declared (always false without declared seeds)?"""
@@ -68,6 +70,7 @@ class Declaration:
                  "runs_before": e.runs_before}
                 for e in self.extensions
             ],
+            "not_run": dict(self.not_run),
         }  # fmt: skip
 
     @classmethod
@@ -84,6 +87,7 @@ class Declaration:
                           str(e.get("declared", "")), int(e.get("runs_before", 0)))
                 for e in data.get("extensions", [])
             ),
+            not_run=tuple((str(a), str(b)) for a, b in data.get("not_run", {}).items()),
         )  # fmt: skip
 
 
@@ -101,27 +105,45 @@ def _now() -> str:
 
 
 def declare(
-    folder: Path, pairs: Sequence[Pair], seeds: Sequence[int], *, dataset: str = "", runs: int = 0
+    folder: Path,
+    pairs: Sequence[Pair],
+    seeds: Sequence[int],
+    *,
+    dataset: str = "",
+    runs: int = 0,
+    not_run: Mapping[str, str] | None = None,
 ) -> Declaration:
     """Declare ``pairs`` and ``seeds`` for ``folder`` before its runs; return what holds.
 
     The first call writes the declaration. A later call with the same pairs and seeds that
-    the declaration covers changes nothing (a resumed sweep). Seeds beyond the declared ones
-    (and beyond every extension) append an extension with them, ``runs`` (the run records
-    already in the folder) noted; the declared analysis stays as it was. Other pairs than
-    the declared ones raise ``ValueError``: a new set of contrasts is a new folder. A folder
+    the declaration covers changes nothing (a resumed sweep, or a call for some of the
+    declared contrasts). Seeds beyond the declared ones (and beyond every extension) append
+    an extension with them, ``runs`` (the run records already in the folder) noted; the
+    declared analysis stays as it was. Contrasts the declaration lacks raise ``ValueError``
+    once runs exist (a new set of contrasts is a new folder); before any run they replace it.
+    ``not_run`` names the arms left out because they equal another (``{arm: kept}``). A folder
     whose runs predate declared seeds (an older ``contrasts.json`` without them) keeps its
     file as it is.
     """
     old = read_declaration(folder)
     wanted = tuple((a, b) for a, b in pairs)
     if old is None or (old.seeds is None and not runs):
-        decl = Declaration(wanted, tuple(sorted(set(seeds))), dataset, _now())
+        decl = Declaration(
+            wanted, tuple(sorted(set(seeds))), dataset, _now(),
+            not_run=tuple(sorted((not_run or {}).items())),
+        )  # fmt: skip
         write_json_atomic(folder / CONTRASTS_FILE, decl.to_dict())
         return decl
     if old.seeds is None:
         return old  # runs made before seeds were declared: nothing can be declared now
-    if set(old.pairs) != set(wanted):
+    if not runs and set(wanted) - set(old.pairs):
+        decl = Declaration(
+            wanted, tuple(sorted(set(seeds))), dataset, _now(),
+            not_run=tuple(sorted((not_run or {}).items())),
+        )  # fmt: skip
+        write_json_atomic(folder / CONTRASTS_FILE, decl.to_dict())
+        return decl  # nothing ran yet, so nothing was seen: a fresh declaration
+    if set(wanted) - set(old.pairs):
         raise ValueError(
             f"{folder / CONTRASTS_FILE} declares the contrasts "
             f"{[':'.join(p) for p in old.pairs]}, this call asks for "
@@ -133,7 +155,7 @@ def declare(
         return old
     ext = Extension(f"extension {len(old.extensions) + 1}", new, _now(), runs)
     decl = Declaration(old.pairs, old.seeds, old.dataset or dataset, old.declared,
-                       (*old.extensions, ext))  # fmt: skip
+                       (*old.extensions, ext), old.not_run)  # fmt: skip
     write_json_atomic(folder / CONTRASTS_FILE, decl.to_dict())
     return decl
 
