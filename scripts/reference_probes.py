@@ -22,8 +22,8 @@ def main() -> None:
     """Parse the arguments, run the probes and write the JSON file."""
     from randquant.data import standardize
     from randquant.data.registry import load_dataset
-    from randquant.engine.compare import CompareSettings
     from randquant.engine.references import reference_for
+    from randquant.engine.settings import CompareSettings
     from randquant.io import write_text_atomic
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from randquant.bench.evidence import CLAIMS, judge
+from randquant.bench.claims import CLAIMS, judge
 from randquant.evaluate.stats import Contrast
 
 
@@ -49,8 +49,8 @@ def test_interior_optimum_needs_both_ends_beaten_on_a_dataset() -> None:
 
 def test_learning_curve_section_and_plot(tmp_path: Path) -> None:
     from randquant.bench.report import Inputs, learning_curve_section
-    from randquant.engine.references import ReferenceRecord, save_reference
-    from randquant.engine.results import RunRecord, save_run
+    from randquant.engine.records import ReferenceRecord, RunRecord
+    from randquant.engine.store import save_reference, save_run
 
     root = tmp_path / "results" / "learning_curve"
     for epochs in (2, 8):
@@ -100,9 +100,11 @@ def test_suite_sizes_runs_in_steps_caps_seeds_and_declares_contrasts(tmp_path: P
     import torch
     from torch import nn
 
-    from randquant.bench.suite import SUITE_CONTRASTS, Budget, plan_dataset, run_jobs
+    from randquant.bench.plan import SUITE_CONTRASTS, plan_dataset
+    from randquant.bench.profiles import Budget
+    from randquant.bench.runner import run_jobs
     from randquant.data import Dataset, SplitData
-    from randquant.engine.compare import CompareSettings, TrainedRun
+    from randquant.engine.settings import CompareSettings, TrainedRun
 
     gen = torch.Generator().manual_seed(0)
     y = torch.arange(3).repeat_interleave(20)
@@ -161,8 +163,8 @@ def test_suite_sizes_runs_in_steps_caps_seeds_and_declares_contrasts(tmp_path: P
 
 def test_demo_table_shows_the_reference_rows(tmp_path: Path) -> None:
     from randquant.bench.demo import comparison_rows
-    from randquant.engine.references import ReferenceRecord, save_reference
-    from randquant.engine.results import RunRecord, save_run
+    from randquant.engine.records import ReferenceRecord, RunRecord
+    from randquant.engine.store import save_reference, save_run
 
     folder = tmp_path / "runs" / "digits" / "main"
     save_run(
@@ -197,8 +199,8 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
     from dataclasses import replace
 
     from randquant.bench.report_training import defaults_table
-    from randquant.engine.references import ReferenceRecord, save_reference
-    from randquant.engine.results import RunRecord, save_run
+    from randquant.engine.records import ReferenceRecord, RunRecord
+    from randquant.engine.store import save_reference, save_run
 
     def run(arm: str, seed: int, acc: float) -> RunRecord:
         return RunRecord(arm, "simclr", seed, 100, acc, acc, acc, acc, 1.0, 1.0, "digits",
@@ -252,7 +254,7 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
 
 
 def test_claim_cells_rest_only_on_runs_that_learned() -> None:
-    from randquant.bench.evidence import judge_cells
+    from randquant.bench.claims import judge_cells
     from randquant.evaluate.learned import assess
 
     seeds = range(4)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from randquant.bench.demo import choose_datasets
 from randquant.bench.report import Inputs, build_report, write_report
-from randquant.engine.results import RunRecord, save_run
+from randquant.engine.records import RunRecord
+from randquant.engine.store import save_run
 
 #: Fabricated linear accuracies: (dataset, group, augment) -> per-seed values.
 FAKE = {

@@ -9,20 +9,13 @@ import pytest
 import torch
 
 from randquant.bench.ablation import ablation_jobs, run_ablation
+from randquant.bench.plan import CROP_AUGMENTS, Job, plan_dataset, plan_suite
 from randquant.bench.plots import bins_of
-from randquant.bench.suite import (
-    CROP_AUGMENTS,
-    Budget,
-    Job,
-    budget_for,
-    plan_dataset,
-    plan_suite,
-    run_jobs,
-    subset,
-)
+from randquant.bench.profiles import Budget, budget_for, subset
+from randquant.bench.runner import run_jobs
 from randquant.data import Dataset, SplitData
-from randquant.engine.compare import pretrain_one
-from randquant.engine.results import load_runs
+from randquant.engine.run import pretrain_one
+from randquant.engine.store import load_runs
 
 torch.set_num_threads(1)
 TINY = Budget(epochs=1, batch_size=8, width=8, train=None, test=None, probe_max_iter=20)
@@ -156,7 +149,7 @@ def test_ablation_specs() -> None:
 
 
 def test_manifest_merges_invocations(tmp_path: Path) -> None:
-    from randquant.bench.suite import write_manifest
+    from randquant.bench.manifest import write_manifest
 
     write_manifest(tmp_path, "suite", "quick", {"datasets": ["a"], "budgets": {"a": 1}})
     write_manifest(tmp_path, "suite", "quick", {"datasets": ["b", "a"], "budgets": {"b": 2}})
@@ -171,7 +164,7 @@ def test_manifest_merges_invocations(tmp_path: Path) -> None:
 def test_a_manifest_from_before_invocation_files_is_kept(tmp_path: Path) -> None:
     import json
 
-    from randquant.bench.suite import write_manifest
+    from randquant.bench.manifest import write_manifest
 
     old = {"kind": "suite", "commands": ["randquant bench suite --seeds 0"], "datasets": ["x"]}
     (tmp_path / "suite.json").write_text(json.dumps(old))
@@ -206,7 +199,7 @@ def test_training_step_cost_is_measured() -> None:
 def test_the_power_profile_refuses_a_dirty_tree_unless_allowed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import randquant.engine.sweep as sweep_mod
+    import randquant.engine.provenance as sweep_mod
     from randquant.bench.suite import checked_code, run_suite
 
     dirty = {"randquant": "0.1.0", "git_commit": "abc", "git_dirty": True}

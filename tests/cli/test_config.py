@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from randquant.cli import app
 from randquant.cli.commands import CompareCommand, PretrainCommand, ProbeCommand
 from randquant.cli.config import parse
-from randquant.engine.config import PretrainConfig
+from randquant.config import PretrainConfig
 
 torch.set_num_threads(1)
 runner = CliRunner(env={"COLUMNS": "250", "NO_COLOR": "1"})

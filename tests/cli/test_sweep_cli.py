@@ -48,16 +48,16 @@ def test_workers_without_ray_say_how_to_get_it(
 def test_a_failed_run_is_named_and_the_others_finish(
     npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import randquant.engine
+    import randquant.engine.training
 
-    real = randquant.engine.pretrain
+    real = randquant.engine.training.pretrain
 
     def seed_1_breaks(dataset: Any, views: Any, encoder: Any, cfg: Any, **kw: Any) -> Any:
         if cfg.seed == 1:
             raise RuntimeError("boom in seed 1")
         return real(dataset, views, encoder, cfg, **kw)
 
-    monkeypatch.setattr(randquant.engine, "pretrain", seed_1_breaks)
+    monkeypatch.setattr(randquant.engine.training, "pretrain", seed_1_breaks)
     out = tmp_path / "o"
     result = runner.invoke(
         app,

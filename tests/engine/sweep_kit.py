@@ -15,7 +15,8 @@ from typing import Any
 import torch
 
 from randquant.data.base import Dataset, SplitData
-from randquant.engine.compare import CompareSettings, TrainedRun, pretrain_one
+from randquant.engine.run import pretrain_one
+from randquant.engine.settings import CompareSettings, TrainedRun
 
 AUGMENTS = ["none", "rq"]
 SEEDS = [0, 1]

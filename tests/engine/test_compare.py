@@ -13,8 +13,11 @@ from torch import nn
 
 from randquant.data import Dataset, SplitData
 from randquant.device import resolve_device
-from randquant.engine.compare import CompareSettings, TrainedRun, run_compare
-from randquant.engine.results import RunRecord, load_runs, markdown_table, summarize
+from randquant.engine.compare import run_compare
+from randquant.engine.records import RunRecord
+from randquant.engine.settings import CompareSettings, TrainedRun
+from randquant.engine.store import load_runs
+from randquant.engine.tables import markdown_table, summarize
 
 torch.set_num_threads(1)
 
@@ -232,13 +235,13 @@ def test_split_specs_keeps_options_with_their_augmentation() -> None:
 def test_a_stop_inside_pretrain_is_not_reported_as_success(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import randquant.engine
-    from randquant.engine.compare import pretrain_one
+    import randquant.engine.training
+    from randquant.engine.run import pretrain_one
 
     def stopped(*args: Any, **kwargs: Any) -> None:
         raise SystemExit()  # what Lightning's SIGTERMException amounts to
 
-    monkeypatch.setattr(randquant.engine, "pretrain", stopped)
+    monkeypatch.setattr(randquant.engine.training, "pretrain", stopped)
     settings = CompareSettings(epochs=1, batch_size=4, device="cpu")
     with pytest.raises(SystemExit, match="was stopped; run again to resume") as info:
         pretrain_one(toy_dataset(), "none", 0, settings, checkpoint_dir=tmp_path, progress=False)

@@ -10,15 +10,18 @@ import pytest
 import torch
 from torch import nn
 
-import randquant.engine as engine_pkg
+import randquant.engine.training as engine_pkg
 from randquant.data import Dataset, SplitData
 from randquant.data.standardize import standardize
-from randquant.engine.compare import CompareSettings, pretrain_one, seeded_encoder
 from randquant.engine.contrasts import default_contrasts, parse_contrast, run_contrasts
 from randquant.engine.declaration import declare
+from randquant.engine.index import rebuild_index
 from randquant.engine.recipe import choose_recipe, epochs_for_steps, resolve
-from randquant.engine.references import ensure_references, load_references, reference_for
-from randquant.engine.results import RunRecord, rebuild_index, save_run
+from randquant.engine.records import RunRecord
+from randquant.engine.references import ensure_references, reference_for
+from randquant.engine.run import pretrain_one, seeded_encoder
+from randquant.engine.settings import CompareSettings
+from randquant.engine.store import load_references, save_run
 from randquant.evaluate.probe import evaluate_encoder
 
 torch.set_num_threads(1)
@@ -242,7 +245,7 @@ def test_index_has_per_seed_item_tests_from_the_reference_labels(tmp_path: Path)
 
 
 def test_identical_arms_get_no_bound_in_the_verdict() -> None:
-    from randquant.engine.contrasts import contrast_lines, verdict_text
+    from randquant.engine.tables import contrast_table, verdict_text
 
     same = run_contrasts([rec(a, s, 1.0) for a in ("rq", "none") for s in range(3)], None)
     assert [verdict_text(c) for c in same] == ["no difference on any seed"] * 2
@@ -251,13 +254,13 @@ def test_identical_arms_get_no_bound_in_the_verdict() -> None:
     text = verdict_text(run_contrasts(close, None)[0])
     # the CI is the plausible range and the MDE has its own column: no "± MDE" in the verdict
     assert text == "no detectable difference"
-    md = "\n".join(contrast_lines(run_contrasts(close, None)))
+    md = "\n".join(contrast_table(run_contrasts(close, None)))
     assert "| MDE pp |" in md and "±" not in md
 
 
 def test_rq_on_auto_puts_rq_on_the_embedded_tokens_and_on_the_input_elsewhere() -> None:
     from randquant.augment.views import resolve_rq_on
-    from randquant.engine.config import ModelOptions
+    from randquant.config import ModelOptions
 
     assert ModelOptions().rq_on == "auto"
     assert [resolve_rq_on("auto", lay) for lay in ("tokens", "image", "vector")] == [

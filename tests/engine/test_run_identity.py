@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from randquant.data.base import Dataset, SplitData
-from randquant.engine.compare import CompareSettings, run_id
-from randquant.engine.results import RunRecord, markdown_table, summarize
+from randquant.engine.records import RunRecord
+from randquant.engine.settings import CompareSettings, run_id
+from randquant.engine.tables import markdown_table, summarize
 
 
 def _data(scale: float = 1.0, name: str = "tiny") -> Dataset:

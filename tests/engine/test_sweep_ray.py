@@ -26,7 +26,8 @@ from sweep_kit import AUGMENTS, SEEDS, TINY_RUN, calls, tiny  # noqa: E402
 
 from randquant.engine.compare import run_compare  # noqa: E402
 from randquant.engine.executor import Executor  # noqa: E402
-from randquant.engine.results import RunRecord, load_runs  # noqa: E402
+from randquant.engine.records import RunRecord  # noqa: E402
+from randquant.engine.store import load_runs  # noqa: E402
 from randquant.engine.sweep import SweepFailed  # noqa: E402
 
 #: The fields that must agree bit for bit; train_seconds and provenance say when and where.

@@ -26,8 +26,9 @@ from ssl_kit import SMALL_HEADS, TinyEncoder, blobs, quick_config, views
 from sweep_kit import AUGMENTS, SEEDS, TINY_RUN, calls, tiny
 
 from randquant.engine import pretrain
-from randquant.engine.compare import CompareSettings, TrainedRun, run_compare
-from randquant.engine.results import load_runs
+from randquant.engine.compare import run_compare
+from randquant.engine.settings import CompareSettings, TrainedRun
+from randquant.engine.store import load_runs
 
 HERE = Path(__file__).resolve().parent
 
@@ -53,16 +54,17 @@ def test_a_record_carries_its_provenance(tmp_path: Path) -> None:
 def test_the_code_version_is_read_when_the_run_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import randquant.engine.sweep as sweep_mod
+    import randquant.engine.compare as compare_mod
+    import randquant.engine.provenance as provenance_mod
 
     versions = iter([{"git_commit": "at-start", "git_dirty": False}])
-    monkeypatch.setattr(sweep_mod, "code_version", lambda: next(versions))
+    monkeypatch.setattr(compare_mod, "code_version", lambda: next(versions))
+    later = {"git_commit": "later", "git_dirty": True}
 
     def trainer(data: Any, augment: str, seed: int, settings: Any, **_: Any) -> TrainedRun:
         # the tree changes while the run trains: nothing may read the version again
-        monkeypatch.setattr(
-            sweep_mod, "code_version", lambda: {"git_commit": "later", "git_dirty": True}
-        )
+        monkeypatch.setattr(provenance_mod, "code_version", lambda: later)
+        monkeypatch.setattr(compare_mod, "code_version", lambda: later)
         return TrainedRun(nn.Flatten(), 0.5, 0.1)
 
     (record,) = run_compare(
@@ -151,7 +153,7 @@ def lockstep(barrier: Any, *args: Any, **kw: Any) -> TrainedRun:
 def sweep_process(name: str, seeds: list[int], out: str, barrier: Any) -> None:
     import functools
 
-    from randquant.bench.suite import write_manifest
+    from randquant.bench.manifest import write_manifest
 
     torch.set_num_threads(1)
     sys.argv = [f"sweep-{name}", "--seeds", ",".join(map(str, seeds))]

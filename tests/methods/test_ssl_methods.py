@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 
 from ssl_kit import SMALL_HEADS, TinyEncoder, blobs, quick_config, views
 
+from randquant.config import METHOD_NAMES
 from randquant.engine import pretrain
-from randquant.engine.config import METHOD_NAMES
 from randquant.methods import BYOL, METHODS, MoCoV3, SimCLR, build_method
 from randquant.methods import byol as byol_mod
 from randquant.methods import moco_v3 as moco_mod

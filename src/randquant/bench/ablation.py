@@ -10,7 +10,7 @@ random proxy, p = 1, on the input):
 - RQ on the input vs on the embedded tokens: both with the transformer encoder (so the only
   difference is where RQ acts), groups ``input_tf`` and ``embedding_tf``.
 
-Runs go through :func:`randquant.bench.suite.run_jobs` (one sweep: one record per run,
+Runs go through :func:`randquant.bench.runner.run_jobs` (one sweep: one record per run,
 resumable, in this process or on Ray) under ``OUT/<dataset>/<group>/runs``.
 """
 
@@ -21,16 +21,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from randquant.bench.suite import (
-    METHODS,
-    Budget,
-    Job,
-    Loader,
-    budget_for,
-    load_for_budget,
-    run_jobs,
-    write_manifest,
-)
+from randquant.bench.manifest import write_manifest
+from randquant.bench.plan import METHODS, Job
+from randquant.bench.profiles import Budget, Loader, budget_for, load_for_budget
+from randquant.bench.runner import run_jobs
 
 if TYPE_CHECKING:
     from randquant.engine.executor import Executor
@@ -92,7 +86,7 @@ def run_ablation(
     """Run every ablation job on ``datasets`` for ``seeds`` (resumable); return the jobs.
 
     ``references_only`` records the reference probes and declared contrasts of every folder
-    and rebuilds the indexes, training nothing (see :func:`randquant.bench.suite.run_jobs`).
+    and rebuilds the indexes, training nothing (see :func:`randquant.bench.runner.run_jobs`).
 
     ``modalities`` maps dataset names to modalities (default: from ``randquant data list``).
     ``executor``: in this process (default) or on Ray; failed runs are named by

@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from randquant.bench.suite import Budget, Job, budget_for, plan_dataset, run_jobs
+from randquant.bench.plan import Job, plan_dataset
+from randquant.bench.profiles import Budget, budget_for
+from randquant.bench.runner import run_jobs
 
 #: The demo's datasets by preference: image (scikit-learn), audio (Debian espeak-ng),
 #: sensor (PyPI mnist1d).
@@ -143,7 +145,8 @@ def comparison_rows(output: Path, datasets: Sequence[str]) -> tuple[list[str], l
 
 def reference_rows(output: Path, datasets: Sequence[str]) -> list[list[str]]:
     """The demo table's reference rows: raw input and untrained encoder, linear-probe %."""
-    from randquant.engine.references import KINDS, load_references
+    from randquant.engine.records import KINDS
+    from randquant.engine.store import load_references
 
     refs = {d: load_references(output / "runs" / d / "main") for d in datasets}
     rows = []

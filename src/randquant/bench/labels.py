@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from randquant.engine.references import KINDS, ReferenceRecord, load_references
+from randquant.engine.records import KINDS, ReferenceRecord
+from randquant.engine.store import load_references
 from randquant.io import write_json_atomic
 
 LABELS_FILE = "test_labels.json"

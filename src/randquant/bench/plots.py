@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from randquant.bench.plan import BASE_AUGMENTS, CROP_AUGMENTS
 from randquant.bench.results_io import Setting
-from randquant.bench.suite import BASE_AUGMENTS, CROP_AUGMENTS
 from randquant.evaluate.stats import Contrast
 from randquant.io import write_bytes_atomic
 
@@ -158,8 +158,8 @@ def curve_points(
     """
     from scipy import stats
 
-    from randquant.engine.references import KINDS, load_references
-    from randquant.engine.results import load_runs
+    from randquant.engine.records import KINDS
+    from randquant.engine.store import load_references, load_runs
 
     curves: Curve = {}
     refs = [r for f in folders for r in load_references(f)]
@@ -189,7 +189,7 @@ def learning_curves(folders: Sequence[Path], path: Path, *, metric: str = "linea
     """Probe accuracy against optimizer steps, one line per arm (mean, 95 % t interval over
     seeds), the raw-input and untrained-encoder references as horizontal lines
     (:func:`curve_points`)."""
-    from randquant.engine.references import LABELS
+    from randquant.engine.records import LABELS
 
     curves, ref_means, in_steps = curve_points(folders, metric)
     fig = _figure(5.5, 3.8)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from randquant.bench.report import Inputs
+    from randquant.bench.report_inputs import Inputs
     from randquant.evaluate.stats import Contrast
 
 #: The arm each defaults check declares before it runs: RQ on top of a crop, or RQ alone
@@ -22,8 +22,8 @@ DECLARED_ARMS: tuple[str, ...] = ("crop+rq", "rq")
 def recipe_contrasts(folders: Sequence[Path]) -> list[str]:
     """Small vs paper recipe, paired by seed, for every ``<name>_small``/``<name>_paper``
     pair of folders and every arm both ran (Holm within each dataset and metric)."""
-    from randquant.bench.evidence import contrast_table
-    from randquant.engine.results import load_runs
+    from randquant.engine.store import load_runs
+    from randquant.engine.tables import contrast_table
     from randquant.evaluate.stats import paired_contrasts
 
     by_name = {f.name: f for f in folders}
@@ -46,17 +46,17 @@ def recipe_contrasts(folders: Sequence[Path]) -> list[str]:
         "Small recipe against the paper's, paired by seed (same init, data and test set), "
         "linear probe:",
         "",
-        *contrast_table(found, "linear_acc"),
+        *contrast_table(found, metric="linear_acc", by_dataset=True),
         "kNN:",
         "",
-        *contrast_table(found, "knn_acc"),
+        *contrast_table(found, metric="knn_acc", by_dataset=True),
     ]
 
 
 def recipe_section(inputs: Inputs) -> list[str]:
     """The recipe check: each ``benchmarks/results/recipe_check/*`` index, with the
     commands recorded in its run records."""
-    from randquant.engine.results import load_runs
+    from randquant.engine.store import load_runs
 
     root = inputs.results / "recipe_check"
     lines = [
@@ -104,8 +104,8 @@ def against_references(folder: Path) -> str:
     (means over seeds, both probes)?"""
     import statistics
 
-    from randquant.engine.references import KINDS, LABELS, load_references
-    from randquant.engine.results import load_runs
+    from randquant.engine.records import KINDS, LABELS
+    from randquant.engine.store import load_references, load_runs
 
     runs, refs = load_runs(folder / "runs"), load_references(folder)
     if not runs or not refs:
@@ -129,7 +129,8 @@ def against_references(folder: Path) -> str:
 def learning_curve_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     """One learning curve per dataset from ``benchmarks/results/learning_curve/<dataset>_e*``
     (comparison folders that differ only in epochs), with the commands from the records."""
-    from randquant.engine.results import load_runs, summarize
+    from randquant.engine.store import load_runs
+    from randquant.engine.tables import summarize
 
     root = inputs.results / "learning_curve"
     folders = sorted(p for p in root.glob("*") if (p / "runs").is_dir())
@@ -196,8 +197,8 @@ def defaults_contrasts(folder: Path, seeds: int | None = None) -> tuple[str, lis
     """The declared arm of a ``<dataset>_defaults`` folder against both references, paired
     by seed: linear probe against each (Holm over the two), then kNN against the raw input.
     ``seeds``: only the first that many seeds (the declared analysis)."""
-    from randquant.engine.references import KINDS, load_references
-    from randquant.engine.results import load_runs
+    from randquant.engine.records import KINDS
+    from randquant.engine.store import load_references, load_runs
     from randquant.evaluate.stats import paired_contrasts
 
     runs, refs = load_runs(folder / "runs"), load_references(folder)
@@ -286,7 +287,7 @@ def _fixed(history: dict[str, Any]) -> str:
 
 
 def _dataset_of(folder: Path) -> str:
-    from randquant.engine.results import load_runs
+    from randquant.engine.store import load_runs
 
     runs = load_runs(folder / "runs")
     return runs[0].dataset if runs else folder.name.removesuffix("_defaults")
@@ -296,8 +297,8 @@ def _defaults_row(folder: Path, seeds: int | None, role: str, note: str) -> list
     """One row of :func:`defaults_table` (``[]`` when the folder lacks the contrasts)."""
     import statistics
 
-    from randquant.bench.report import _modality
-    from randquant.engine.results import load_runs
+    from randquant.bench.report_inputs import modality_of
+    from randquant.engine.store import load_runs
 
     arm, found = defaults_contrasts(folder, seeds)
     if len(found) != 3:
@@ -332,7 +333,7 @@ def _defaults_row(folder: Path, seeds: int | None, role: str, note: str) -> list
     if learned is not None and learned.ceiling:
         role += f"; {learned.ceiling.replace('ceiling: ', 'at its ceiling: ')}"
     row = (
-        f"| {dataset} | {_modality(None, dataset)} | {role} | {found[0].n_seeds}{note} | "
+        f"| {dataset} | {modality_of(None, dataset)} | {role} | {found[0].n_seeds}{note} | "
         f"`{arm}` {100 * statistics.fmean(means[arm]):.1f} | {cells[0]} | {cells[1]} | "
         f"`{best}` {100 * statistics.fmean(means[best]):.1f} | {cells[2]} |"
     )

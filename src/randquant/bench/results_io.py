@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from randquant.engine.results import RunRecord, load_runs
+from randquant.engine.records import RunRecord
+from randquant.engine.store import load_runs
 
 
 @dataclass(frozen=True)

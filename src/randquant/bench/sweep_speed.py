@@ -46,11 +46,14 @@ def run_sweep_speed(
     """Time the sweep both ways (in-process first) and compare the records; a JSON-ready dict."""
     import torch
 
-    from randquant.bench.hardware import describe
-    from randquant.bench.suite import budget_for, plan_dataset, run_jobs, set_threads
+    from randquant.bench.plan import plan_dataset
+    from randquant.bench.profiles import budget_for
+    from randquant.bench.runner import run_jobs
+    from randquant.config import set_threads
     from randquant.data.registry import list_datasets
     from randquant.engine.executor import Executor
-    from randquant.engine.sweep import command_line
+    from randquant.engine.provenance import command_line
+    from randquant.hardware import describe
 
     infos = {d.name: d for d in list_datasets()}
     if dataset not in infos:

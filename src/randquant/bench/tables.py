@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from randquant.bench.plan import BASE_AUGMENTS, CROP_AUGMENTS
 from randquant.bench.results_io import Setting
-from randquant.bench.suite import BASE_AUGMENTS, CROP_AUGMENTS
 
 #: Modality of each group of rows, in report order.
 MODALITY_ORDER: tuple[str, ...] = ("image", "audio", "points", "sensor", "text", "tabular")

@@ -139,9 +139,9 @@ def run_training_cost(
 ) -> dict[str, Any]:
     """Measure every setting of :data:`SETTINGS` (or only ``data``, a ``.npz`` file, with
     ``method``) on ``device``; a JSON-ready dict with hardware, device and verdict."""
-    from randquant.bench.hardware import describe
-    from randquant.bench.suite import set_threads
+    from randquant.config import set_threads
     from randquant.data.registry import load_dataset
+    from randquant.hardware import describe
 
     set_threads(threads)
     rows = []

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from randquant.cli import command_group
+from randquant.cli.app import command_group
 
 augment_app = command_group(
     "augment",

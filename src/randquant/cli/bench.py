@@ -1,4 +1,5 @@
-"""``randquant bench ...``: benchmark commands."""
+"""``randquant bench ...``: the group, and the commands that measure the op and the training
+step and write the report (the sweeps that train many models: :mod:`randquant.cli.bench_sweeps`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from pathlib import Path
 
 import typer
 
-from randquant.cli import command_group
+from randquant.cli.app import command_group
 from randquant.cli.device import DeviceOpt, check_device
 from randquant.cli.paths import check_output_dir, check_output_file
-from randquant.cli.sweep import RayAddressOpt, WorkersOpt
 
 bench_app = command_group(
     "bench",
@@ -30,6 +30,11 @@ def _int_list(text: str, option: str) -> tuple[int, ...]:
     if not values or min(values) < 1:
         raise typer.BadParameter(f"expected positive integers, got {text!r}", param_hint=option)
     return values
+
+
+def name_list(text: str | None) -> list[str] | None:
+    """``"a, b,c"`` as ``["a", "b", "c"]``; ``None`` for nothing."""
+    return [v.strip() for v in text.split(",") if v.strip()] if text else None
 
 
 @bench_app.command("op")
@@ -60,7 +65,6 @@ def bench_op(
     from rich.console import Console
     from rich.table import Table
 
-    from randquant.bench.hardware import describe
     from randquant.bench.op import (
         DEFAULT_SHAPES,
         DTYPES,
@@ -69,6 +73,7 @@ def bench_op(
         rows_as_dicts,
         run_op_bench,
     )
+    from randquant.hardware import describe
     from randquant.io import write_json_atomic
 
     if output is not None:
@@ -76,7 +81,7 @@ def bench_op(
     dims = None if shape is None else _int_list(shape, "--shape")
     if dims is not None and len(dims) < 2:
         raise typer.BadParameter("needs at least (batch, channels)", param_hint="--shape")
-    kinds = None if dtypes is None else tuple(_name_list(dtypes) or [])
+    kinds = None if dtypes is None else tuple(name_list(dtypes) or [])
     if kinds is not None and (not kinds or any(k not in DTYPES for k in kinds)):
         raise typer.BadParameter(
             f"expected some of {', '.join(DTYPES)}, got {dtypes!r}", param_hint="--dtypes"
@@ -146,201 +151,6 @@ def bench_op(
         console.print(f"wrote {output}")
 
 
-def _name_list(text: str | None) -> list[str] | None:
-    return [v.strip() for v in text.split(",") if v.strip()] if text else None
-
-
-def _seed_list(text: str) -> list[int]:
-    try:
-        seeds = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected integers like 0,1,2, got {text!r}", param_hint="--seeds"
-        ) from None
-    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
-        raise typer.BadParameter(
-            f"expected distinct seeds >= 0, got {text!r}", param_hint="--seeds"
-        )
-    return seeds
-
-
-def _set_threads(threads: int) -> None:
-    from randquant.bench.suite import set_threads
-
-    set_threads(threads)
-
-
-@bench_app.command("suite")
-def bench_suite(
-    profile: str = typer.Option("quick", help="quick | full | power (see randquant.bench.suite)."),
-    datasets: str | None = typer.Option(None, help="Comma-separated names; default: all."),
-    seeds: str = typer.Option("0,1,2", help="Seeds, comma-separated."),
-    groups: str | None = typer.Option(None, help="Only these job groups: main, dabs, shed."),
-    output: Path | None = typer.Option(None, help="Default: benchmarks/results/suite/PROFILE."),
-    threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy box)."),
-    progress: bool = typer.Option(True, help="Show the progress bar."),
-    device: DeviceOpt = "auto",
-    workers: WorkersOpt = None,
-    ray_address: RayAddressOpt = None,
-    references_only: bool = typer.Option(
-        False,
-        "--references-only",
-        help="Only record the reference probes (raw input, untrained encoder) of every "
-        "folder and rebuild the indexes; train nothing.",
-    ),
-    allow_dirty: bool = typer.Option(
-        False,
-        "--allow-dirty",
-        help="Let the power profile run from a tree with uncommitted changes to "
-        "src/randquant (its records are then marked allow_dirty).",
-    ),
-) -> None:
-    """Every dataset x augmentation x seed, resumable; one result file per run.
-
-    With --workers N (N > 1) or --ray-address the runs are Ray tasks (--threads then applies
-    to runs in this process only; each Ray task uses one thread). Exits 1 naming the runs
-    that failed, once the others finished.
-
-    Example: randquant bench suite --profile quick --datasets digits,watch --seeds 0
-    """
-    from randquant.bench.suite import SUITE_PROFILES, run_suite
-    from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.engine.sweep import SweepFailed
-
-    if profile not in SUITE_PROFILES:
-        raise typer.BadParameter(
-            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
-        )
-    out = output or Path("benchmarks/results/suite") / profile
-    check_output_dir(out, "--output")
-    _set_threads(threads)
-    check_device(device)
-    executor = check_executor(workers, ray_address, device)
-    try:
-        plan = run_suite(
-            profile,
-            _seed_list(seeds),
-            out,
-            datasets=_name_list(datasets),
-            groups=_name_list(groups),
-            progress=progress,
-            executor=executor,
-            device=device,
-            references_only=references_only,
-            allow_dirty=allow_dirty,
-        )
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
-    except SweepFailed as err:
-        raise exit_failed(err) from None
-    for note in plan.notes:
-        typer.echo(f"skipped: {note}")
-    typer.echo(f"results under {out}")
-
-
-@bench_app.command("ablation")
-def bench_ablation(
-    profile: str = typer.Option("quick", help="quick | full (the suite's profile table)."),
-    datasets: str = typer.Option(
-        "digits,espeak_digits,mnist1d", help="One dataset per modality, comma-separated."
-    ),
-    seeds: str = typer.Option("0,1,2", help="Seeds, comma-separated."),
-    output: Path | None = typer.Option(None, help="Default: benchmarks/results/ablation/PROFILE."),
-    threads: int = typer.Option(1, min=1, help="torch CPU threads."),
-    progress: bool = typer.Option(True, help="Show the progress bar."),
-    device: DeviceOpt = "auto",
-    workers: WorkersOpt = None,
-    ray_address: RayAddressOpt = None,
-    references_only: bool = typer.Option(
-        False,
-        "--references-only",
-        help="Only record the reference probes of every folder and rebuild the indexes.",
-    ),
-) -> None:
-    """RQ ablations: bins, edge spacing, proxy, p, input vs embedding; resumable.
-
-    --workers / --ray-address as for `randquant bench suite`.
-
-    Example: randquant bench ablation --datasets digits --seeds 0,1,2
-    """
-    from randquant.bench.ablation import run_ablation
-    from randquant.bench.suite import SUITE_PROFILES
-    from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.engine.sweep import SweepFailed
-
-    if profile not in SUITE_PROFILES:
-        raise typer.BadParameter(
-            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
-        )
-    out = output or Path("benchmarks/results/ablation") / profile
-    check_output_dir(out, "--output")
-    _set_threads(threads)
-    check_device(device)
-    executor = check_executor(workers, ray_address, device)
-    names = _name_list(datasets) or []
-    try:
-        run_ablation(
-            profile,
-            _seed_list(seeds),
-            out,
-            datasets=names,
-            progress=progress,
-            executor=executor,
-            device=device,
-            references_only=references_only,
-        )
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
-    except SweepFailed as err:
-        raise exit_failed(err) from None
-    typer.echo(f"results under {out}")
-
-
-@bench_app.command("sweep-speed")
-def bench_sweep_speed(
-    dataset: str = typer.Option("digits", help="A named dataset; its suite settings are run."),
-    seeds: str = typer.Option("0,1", help="Seeds, comma-separated (2 x 12 settings = 24 runs)."),
-    workers: int = typer.Option(2, min=2, help="Ray workers of the second sweep."),
-    profile: str = typer.Option(
-        "power", help="The suite profile giving the budget (power: the sweep Ray is for)."
-    ),
-    output: Path | None = typer.Option(
-        Path("benchmarks/results/sweep_speed.json"), help="Where to write the JSON."
-    ),
-    progress: bool = typer.Option(False, help="Show the progress bars."),
-) -> None:
-    """Time one sweep in this process, then on a local Ray instance; compare the records.
-
-    Example: randquant bench sweep-speed --dataset digits --seeds 0,1 --workers 2
-    """
-    from randquant.bench.suite import SUITE_PROFILES
-    from randquant.bench.sweep_speed import run_sweep_speed
-    from randquant.cli.sweep import check_executor
-    from randquant.io import write_json_atomic
-
-    if profile not in SUITE_PROFILES:
-        raise typer.BadParameter(
-            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
-        )
-    if output is not None:
-        check_output_file(output, "--output")
-    check_executor(workers, None)
-    try:
-        result = run_sweep_speed(dataset, _seed_list(seeds), workers, profile, progress=progress)
-    except ValueError as e:
-        raise typer.BadParameter(str(e), param_hint="--dataset") from None
-    for name, m in result["modes"].items():
-        typer.echo(
-            f"{name}: {m['wall_s']:.1f} s for {m['runs']} runs "
-            f"(load avg {m['loadavg_before']} -> {m['loadavg_after']})"
-        )
-    same = "identical" if result["records_identical"] else "NOT identical"
-    typer.echo(f"speed-up {result['speedup']:.2f}x; records {same}")
-    if output is not None:
-        write_json_atomic(output, result)
-        typer.echo(f"wrote {output}")
-
-
 @bench_app.command("train-step")
 def bench_train_step(
     batch_size: int = typer.Option(128, min=2, help="Batch size of the timed steps."),
@@ -361,7 +171,7 @@ def bench_train_step(
     Example: randquant bench train-step --batch-size 128 --threads 2 --device cpu
     """
     from randquant.bench.training_cost import run_training_cost
-    from randquant.engine.config import METHOD_NAMES
+    from randquant.config import METHOD_NAMES
     from randquant.io import write_json_atomic
 
     if output is not None:

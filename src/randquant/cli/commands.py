@@ -1,8 +1,8 @@
 """The config trees of ``randquant pretrain | compare | probe`` (flags and YAML come from here).
 
 Each tree has nodes owned by the library (``source``: :class:`~randquant.data.options.DataOptions`,
-``model``: :class:`~randquant.engine.config.ModelOptions`, ``train``:
-:class:`~randquant.engine.config.PretrainConfig`, which validate their own fields) and the
+``model``: :class:`~randquant.config.ModelOptions`, ``train``:
+:class:`~randquant.config.PretrainConfig`, which validate their own fields) and the
 command's own fields, validated below. ``SKIPS`` names the node fields a command sets itself.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from randquant.cli.config import Skips
+from randquant.config import ModelOptions, PretrainConfig, check_seed
 from randquant.data.options import DataOptions
-from randquant.engine.config import ModelOptions, PretrainConfig, check_seed
 
 #: PretrainConfig fields no command exposes: ``--device`` picks the accelerator, ``--quiet``
 #: turns the progress bar off.

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from randquant.cli import command_group
+from randquant.cli.app import command_group
 
 data_app = command_group(
     "data",

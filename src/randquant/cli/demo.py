@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from randquant.cli import app
+from randquant.cli.app import app
 from randquant.cli.device import DeviceOpt, check_device
 from randquant.cli.paths import check_output_dir
 
@@ -28,7 +28,7 @@ def demo(
     from rich.table import Table
 
     from randquant.bench.demo import comparison_rows, run_demo
-    from randquant.bench.suite import set_threads
+    from randquant.config import set_threads
 
     check_output_dir(output, "--output")
     check_device(device)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from randquant.cli import app
+from randquant.cli.app import app
 from randquant.cli.paths import check_output_file
 
 
@@ -28,7 +28,7 @@ def _bin_counts(bins: str) -> tuple[int, ...]:
 
 def _check_output(output: Path, seed: int) -> None:
     """Before any work: ``--output`` can be written in its suffix's format; ``--seed`` fits."""
-    from randquant.engine.config import check_seed
+    from randquant.config import check_seed
     from randquant.viz.image_file import image_format
 
     check_output_file(output, "--output")

@@ -115,8 +115,9 @@ def pretrain_cmd(ctx: typer.Context) -> None:
     from randquant.cli.commands import PretrainCommand
     from randquant.cli.config import parse
     from randquant.cli.paths import check_output_dir, check_output_file
-    from randquant.engine.compare import CompareSettings, pretrain_one
     from randquant.engine.encoder_file import save_encoder
+    from randquant.engine.run import pretrain_one
+    from randquant.engine.settings import CompareSettings
     from randquant.models.registry import resolve_encoder_name
 
     cfg = parse(PretrainCommand, ctx.args, skips=PretrainCommand.SKIPS)
@@ -221,7 +222,8 @@ def compare_cmd(ctx: typer.Context) -> None:
     from randquant.cli.config import parse
     from randquant.cli.paths import check_output_dir
     from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.engine.compare import CompareSettings, run_compare
+    from randquant.engine.compare import run_compare
+    from randquant.engine.settings import CompareSettings
     from randquant.engine.sweep import SweepFailed
 
     cfg = parse(CompareCommand, ctx.args, skips=CompareCommand.SKIPS)
@@ -272,6 +274,6 @@ def register(app: typer.Typer) -> None:
     app.command("compare", context_settings=raw, add_help_option=False)(compare_cmd)
 
 
-from randquant.cli import app as _app  # noqa: E402  (registered when cli/__init__ imports us)
+from randquant.cli.app import app as _app  # noqa: E402  (registered when cli/__init__ imports us)
 
 register(_app)

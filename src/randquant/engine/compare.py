@@ -1,30 +1,31 @@
 """Compare augmentations: pretrain one encoder per (augmentation, seed), probe it, tabulate.
 
-An interrupted comparison resumes: each finished run leaves ``runs/<run_id>.json`` and is
-skipped next time; the run in progress continues from its last epoch checkpoint.
+The top floor of the engine: it declares the contrasts, ensures the references, builds one
+:class:`~randquant.engine.settings.RunSpec` per (augmentation, seed) and hands them to the
+sweep (:func:`~randquant.engine.sweep.run_sweep`). An interrupted comparison resumes: each
+finished run leaves ``runs/<run_id>.json`` and is skipped next time; the run in progress
+continues from its last epoch checkpoint.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
-import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import nn
-
 from randquant.data.base import Dataset
 from randquant.data.standardize import standardize
-from randquant.device import resolve_device
-from randquant.engine.config import ModelOptions, PretrainConfig
+from randquant.engine.contrasts import default_contrasts, parse_contrast
+from randquant.engine.declaration import declare
 from randquant.engine.executor import Executor
-from randquant.engine.results import RunRecord
-from randquant.engine.sweep import RunSpec, run_sweep
+from randquant.engine.planning import arms_to_run
+from randquant.engine.provenance import code_version, command_line
+from randquant.engine.records import RunRecord
+from randquant.engine.references import ensure_references
+from randquant.engine.run import pretrain_one
+from randquant.engine.settings import CompareSettings, RunSpec, Trainer, run_id
+from randquant.engine.store import RUNS_DIR
+from randquant.engine.sweep import run_sweep
 
 
 def split_specs(text: str) -> list[str]:
@@ -40,164 +41,6 @@ def split_specs(text: str) -> list[str]:
         elif part:
             specs.append(part)
     return specs
-
-
-#: The PretrainConfig fields CompareSettings holds itself (the rest: ``pretrain_options``).
-_TRAIN_FIELDS = ("method", "epochs", "batch_size", "lr", "weight_decay")
-
-
-@dataclass(frozen=True)
-class CompareSettings:
-    """Everything about a run except the augmentation and the seed."""
-
-    method: str = "simclr"
-    epochs: int = 100
-    encoder: str = "auto"
-    width: int = 64
-    batch_size: int = 256
-    rq_on: str = "input"
-    lr: float | None = None
-    weight_decay: float | None = None
-    device: str = "auto"
-    pretrain_options: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        # Each rule has one home: the model options, the training config, the device resolver.
-        self.model()
-        self.train_config(seed=0)
-        resolve_device(self.device)
-
-    @classmethod
-    def from_config(
-        cls, model: ModelOptions, train: PretrainConfig, device: str = "auto"
-    ) -> CompareSettings:
-        """The settings of ``model`` and ``train`` (the CLI's config tree). The fields of
-        ``train`` that differ from their defaults, other than the per-run ones, travel in
-        ``pretrain_options`` (so they reach every run and its id)."""
-        per_run = {"seed", "accelerator", "checkpoint_dir", "resume", "progress"}
-        defaults = PretrainConfig()
-        options = {
-            f.name: getattr(train, f.name)
-            for f in dataclasses.fields(train)
-            if f.name not in {*_TRAIN_FIELDS, *per_run}
-            and getattr(train, f.name) != getattr(defaults, f.name)
-        }
-        own = {name: getattr(train, name) for name in _TRAIN_FIELDS}
-        return cls(**own, **vars(model), device=device, pretrain_options=options)
-
-    def model(self) -> ModelOptions:
-        """The encoder options (validated)."""
-        return ModelOptions(
-            **{f.name: getattr(self, f.name) for f in dataclasses.fields(ModelOptions)}
-        )
-
-    def train_config(self, seed: int, **run: Any) -> PretrainConfig:
-        """The engine's config of the run with ``seed``; ``run`` sets per-run fields
-        (``checkpoint_dir``, ``resume``, ``progress``)."""
-        accelerator, _ = resolve_device(self.device)
-        own = {name: getattr(self, name) for name in _TRAIN_FIELDS}
-        return PretrainConfig(
-            **own, seed=seed, accelerator=accelerator, **run, **dict(self.pretrain_options)
-        )
-
-
-def run_id(
-    dataset: Dataset,
-    augment: str,
-    seed: int,
-    settings: CompareSettings,
-    *,
-    probe: Mapping[str, Any] | None = None,
-) -> str:
-    """A file-safe id naming the run, plus a hash of everything that changes its result.
-
-    The hash covers the data's content (:func:`~randquant.data.fingerprint.fingerprint`), the
-    augmentation, every setting but ``device``, and ``probe`` (the probe's options, e.g.
-    ``{"max_iter": 500}``); the seed is in the readable part, so runs that differ only in
-    their seed share the hash (``summarize`` groups by it). The readable part of a long spec
-    is cut; the hash keeps the full spec apart, so the id stays a legal file name.
-    """
-    from randquant.data.fingerprint import fingerprint
-
-    config = dataclasses.asdict(settings) if dataclasses.is_dataclass(settings) else vars(settings)
-    key = {
-        "dataset": [dataset.name, fingerprint(dataset)],
-        "augment": augment,
-        "settings": {k: v for k, v in config.items() if k != "device"},
-        "probe": dict(probe or {}),
-    }
-    text = json.dumps(key, sort_keys=True, default=str)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    slug = re.sub(r"[^A-Za-z0-9._=-]+", "_", augment)[:_SLUG_MAX]
-    return f"{slug}__{settings.method}__e{settings.epochs}__s{seed}__{digest}"
-
-
-_SLUG_MAX = 80  # characters of the spec kept in a run id; file names stop at 255 bytes
-
-
-@dataclass(frozen=True)
-class TrainedRun:
-    """What :func:`pretrain_one` hands to the probes."""
-
-    encoder: nn.Module
-    final_loss: float
-    train_seconds: float
-
-
-def seeded_encoder(dataset: Dataset, seed: int, settings: CompareSettings) -> nn.Module:
-    """The encoder every run of ``seed`` starts from (its initial weights depend on the seed
-    only; the global RNG is left as it was). The untrained reference probes this very model."""
-    from randquant.models import build_encoder
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build_encoder(
-            settings.encoder,
-            layout=dataset.layout,
-            sample_shape=dataset.sample_shape,
-            meta=dataset.meta,
-            width=settings.width,
-        )
-
-
-def pretrain_one(
-    dataset: Dataset,
-    augment: str,
-    seed: int,
-    settings: CompareSettings,
-    *,
-    checkpoint_dir: Path | None = None,
-    resume: bool | None = None,
-    progress: bool = True,
-) -> TrainedRun:
-    """Build views and a freshly seeded encoder, then run the engine's ``pretrain``.
-
-    ``resume=None`` continues from ``checkpoint_dir/last.ckpt`` when that file exists.
-    """
-    from randquant.augment import build_views
-    from randquant.engine import pretrain
-    from randquant.engine.checkpoint import LAST_CHECKPOINT
-
-    modality = dataset.meta.get("modality")
-    views = build_views(augment, dataset.layout, modality=modality, rq_on=settings.rq_on)
-    encoder = seeded_encoder(dataset, seed, settings)
-    if resume is None:
-        resume = checkpoint_dir is not None and (checkpoint_dir / LAST_CHECKPOINT).is_file()
-    cfg = settings.train_config(
-        seed, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress
-    )
-    try:
-        result = pretrain(dataset, views, encoder, cfg)
-    except SystemExit as stop:
-        # Lightning turns SIGTERM into SystemExit() whose exit status is 0: not a success.
-        if stop.code in (None, 0):
-            where = f"; run again to resume from {checkpoint_dir}" if checkpoint_dir else ""
-            raise SystemExit(f"pretraining ({augment}, seed {seed}) was stopped{where}") from stop
-        raise
-    return TrainedRun(result.encoder, float(result.final_loss), float(result.train_seconds))
-
-
-Trainer = Callable[..., TrainedRun]
 
 
 def run_compare(
@@ -282,17 +125,11 @@ def run_compare(
         device=device,
         pretrain_options=chosen.pretrain_options,
     )
-    from randquant.engine.contrasts import default_contrasts, parse_contrast
-    from randquant.engine.declaration import declare
-    from randquant.engine.planning import arms_to_run
-    from randquant.engine.references import ensure_references
-    from randquant.engine.sweep import code_version, command_line
-
-    code = code_version()  # read once, before the first run: what every run starts from
     pairs = [
         parse_contrast(c, augments) if isinstance(c, str) else parse_contrast(":".join(c), augments)
         for c in contrasts or []
     ] or default_contrasts(augments)
+    code = code_version()  # read once, before the first run: what every run starts from
     out = Path(output_dir)
     data = standardize(dataset)
     plan = arms_to_run(data, augments, pairs, rq_on=settings.rq_on)
@@ -301,7 +138,7 @@ def run_compare(
         plan.pairs,
         seeds,
         dataset=data.name,
-        runs=len(list((out / "runs").glob("*.json"))),
+        runs=len(list((out / RUNS_DIR).glob("*.json"))),
         not_run=plan.not_run,
     )
     if references:
@@ -340,8 +177,3 @@ def run_compare(
     )
     outcome.raise_if_failed()
     return outcome.records
-
-
-def encoder_label(name: str, model: nn.Module) -> str:
-    """``name``, or ``auto:<ClassName>`` so a table says which encoder ``auto`` picked."""
-    return f"auto:{type(model).__name__}" if name == "auto" else name

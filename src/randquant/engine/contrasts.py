@@ -1,7 +1,8 @@
-"""Declared contrasts of a comparison folder and the evidence part of its index.
+"""The contrasts of a comparison: which pairs of arms, and their paired tests (analysis).
 
 A comparison declares its contrasts (pairs of arms ``a`` vs ``b``) *before* it runs: they are
-written to ``<folder>/contrasts.json``, and the index (``results.*``) tests exactly those, on
+written to ``<folder>/contrasts.json`` (:mod:`randquant.engine.store`), and the index
+(``results.*``, :mod:`randquant.engine.index`) tests exactly those, on
 the seeds both arms have, each metric a family of its own (Holm within it). Without a
 declaration the default is each RQ arm against the arms that differ from it in the last step
 (:func:`default_contrasts`).
@@ -12,21 +13,14 @@ declaration the default is each RQ arm against the arms that differ from it in t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from randquant.engine.records import Pair, ReferenceRecord, RunRecord
 from randquant.evaluate.stats import Contrast, paired_contrasts
-
-if TYPE_CHECKING:
-    from randquant.engine.references import ReferenceRecord
-    from randquant.engine.results import RunRecord
 
 #: Each metric is its own family of tests.
 METRICS: tuple[str, ...] = ("linear_acc", "knn_acc")
-
-Pair = tuple[str, str]
 
 
 def parse_contrast(text: str, arms: Sequence[str]) -> Pair:
@@ -72,15 +66,6 @@ def default_contrasts(arms: Sequence[str]) -> list[Pair]:
             if b != a and same_base and (b, a) not in pairs:
                 pairs.append((a, b))
     return pairs
-
-
-def declared_contrasts(folder: Path) -> list[Pair] | None:
-    """The pairs declared for ``folder`` (:mod:`randquant.engine.declaration`), or ``None``
-    when nothing was declared."""
-    from randquant.engine.declaration import read_declaration
-
-    decl = read_declaration(folder)
-    return None if decl is None else list(decl.pairs)
 
 
 def run_contrasts(
@@ -141,28 +126,6 @@ def item_tests(
     return out
 
 
-def item_test_lines(tests: Sequence[dict[str, Any]], *, alpha: float = 0.05) -> list[str]:
-    """One Markdown line per contrast: on how many seeds McNemar found a or b better."""
-    by_pair: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for t in tests:
-        by_pair.setdefault((t["a"], t["b"], t["metric"]), []).append(t)
-    if not by_pair:
-        return []
-    lines = [
-        f"Per-item exact McNemar tests, per seed (uncorrected, {alpha:.0%}): seeds where "
-        "a got significantly more items right / where b did / neither.",
-        "",
-    ]
-    for (a, b, metric), found in by_pair.items():
-        wins = sum(1 for t in found if t["p"] < alpha and t["a_only"] > t["b_only"])
-        losses = sum(1 for t in found if t["p"] < alpha and t["b_only"] > t["a_only"])
-        lines.append(
-            f"- {a} − {b}, {metric}: {wins} / {losses} / {len(found) - wins - losses} "
-            f"of {len(found)} seeds"
-        )
-    return [*lines, ""]
-
-
 def index_payload(
     records: Sequence[RunRecord],
     references: Sequence[ReferenceRecord],
@@ -175,62 +138,3 @@ def index_payload(
         "contrasts": [c.to_dict() for c in contrasts],
         "item_tests": item_tests(records, references, contrasts),
     }
-
-
-def _pct(v: float, sign: bool = False) -> str:
-    return "–" if math.isnan(v) else (f"{100 * v:+.1f}" if sign else f"{100 * v:.1f}")
-
-
-def verdict_text(c: Contrast) -> str:
-    """The verdict. Where nothing was detected the plausible range is the CI beside it and
-    the MDE has its own column, so neither is repeated here ("± MDE" read as a range is
-    wrong: a CI may be wider than it); "no difference on any seed" where every seed gave
-    both arms the same score."""
-    if c.verdict == "no detectable difference" and c.n_seeds > 1 and c.sd_diff == 0:
-        return "no difference on any seed"
-    return c.verdict
-
-
-def reference_lines(references: Sequence[ReferenceRecord]) -> list[str]:
-    """Markdown rows of both references, mean ± std over seeds (percent)."""
-    from randquant.engine.references import KINDS, LABELS
-
-    if not references:
-        return []
-    import statistics
-
-    lines = [
-        "| reference (no pretraining) | seeds | linear acc % | kNN acc % | linear fits converged |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for kind in KINDS:
-        rows = [getattr(r, kind) for r in references]
-        cells = []
-        for key in ("linear_acc", "knn_acc"):
-            vals = [float(row[key]) for row in rows]
-            sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
-            cells.append(f"{100 * statistics.fmean(vals):.1f} ± {100 * sd:.1f}")
-        ok = sum(bool(row.get("linear_converged", True)) for row in rows)
-        lines.append(
-            f"| {LABELS[kind]} | {len(rows)} | {cells[0]} | {cells[1]} | {ok}/{len(rows)} |"
-        )
-    return [*lines, ""]
-
-
-def contrast_lines(contrasts: Sequence[Contrast]) -> list[str]:
-    """Markdown table of the contrasts: paired difference, 95 % CI, Holm p, MDE, verdict."""
-    if not contrasts:
-        return []
-    lines = [
-        "| contrast (a − b) | metric | seeds | mean diff pp | 95 % CI pp | p (Holm) | MDE pp "
-        "| verdict |",
-        "|---|---|---:|---:|---|---:|---:|---|",
-    ]
-    for c in contrasts:
-        p = "–" if math.isnan(c.p_holm) else f"{c.p_holm:.3g}"
-        lines.append(
-            f"| {c.a} − {c.b} | {c.metric} | {c.n_seeds} | {_pct(c.mean_diff, True)} | "
-            f"[{_pct(c.ci_low, True)}, {_pct(c.ci_high, True)}] | {p} | {_pct(c.mde)} | "
-            f"{verdict_text(c)} |"
-        )
-    return [*lines, ""]

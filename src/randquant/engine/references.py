@@ -1,11 +1,9 @@
 """Reference rows: what the probes score with no pretraining, per dataset and seed.
 
-Two references bound every comparison from below, under the same probes and test set as the
-runs: the **raw input** (standardised per channel, flattened) and the **untrained encoder**
-(the same architecture with that seed's initial weights, i.e. exactly the encoder each run of
-that seed starts from). A setting has learned something only where it beats the untrained
-encoder. Each reference is a record, ``references/<ref_id>.json``, written atomically and
-skipped when present, so the index can be rebuilt from the records like the runs'.
+The raw input and the untrained encoder (:class:`~randquant.engine.records.ReferenceRecord`)
+are probed with the runs' probes, test set and folds; a setting has learned something only
+where it beats the untrained encoder. Each reference is written once,
+``references/<ref_id>.json`` (:mod:`randquant.engine.store`), and skipped when present.
 
 >>> ref = reference_for(data, seed=0, settings=settings)  # doctest: +SKIP
 >>> ref.untrained["linear_acc"]  # doctest: +SKIP
@@ -18,70 +16,20 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
-from randquant.io import write_text_atomic
+from randquant.engine.provenance import provenance
+from randquant.engine.records import ReferenceRecord
+from randquant.engine.run import encoder_label, seeded_encoder
+from randquant.engine.settings import CompareSettings
+from randquant.engine.store import REFERENCES_DIR, load_reference, save_reference
 
 if TYPE_CHECKING:
     from randquant.data.base import Dataset
-    from randquant.engine.compare import CompareSettings
     from randquant.evaluate.metrics import ProbeResult
-
-REFERENCES_DIR = "references"
-#: The two references, in table order.
-KINDS: tuple[str, ...] = ("raw_input", "untrained")
-LABELS: dict[str, str] = {
-    "raw_input": "raw input (standardised, flattened)",
-    "untrained": "untrained encoder (that seed's init)",
-}
-
-
-@dataclass(frozen=True)
-class ReferenceRecord:
-    """The probes of both references for one dataset and seed.
-
-    ``raw_input`` and ``untrained`` hold ``linear_acc``, ``knn_acc``, ``linear_f1``,
-    ``knn_f1`` (fractions) and the linear fit's ``linear_converged`` and ``linear_C``;
-    ``predictions`` the per-item test predictions (``<kind>_linear``, ``<kind>_knn``) and
-    the test labels (``labels``), so runs of this seed can be compared item by item (McNemar).
-    """
-
-    dataset: str
-    seed: int
-    encoder: str
-    width: int
-    raw_input: dict[str, Any]
-    untrained: dict[str, Any]
-    ref_id: str
-    predictions: dict[str, list[int]] = field(default_factory=dict)
-    provenance: dict[str, Any] = field(default_factory=dict)
-    n_train: int = 0  # training samples (0: a record from before it was kept)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReferenceRecord:
-        """Rebuild a record; ``ValueError`` names missing fields."""
-        need = ("dataset", "seed", "encoder", "width", "raw_input", "untrained", "ref_id")
-        missing = [k for k in need if k not in data]
-        if missing:
-            raise ValueError(f"reference record lacks fields {missing}")
-        extra = {k: data[k] for k in ("predictions", "provenance", "n_train") if k in data}
-        return cls(**{k: data[k] for k in need}, **extra)
-
-    def summary(self) -> dict[str, Any]:
-        """The index's entry: ``{"seed", "raw_input": {linear_acc, knn_acc}, "untrained": ...}``."""
-        out: dict[str, Any] = {"seed": self.seed}
-        for kind in KINDS:
-            probes = getattr(self, kind)
-            out[kind] = {"linear_acc": probes["linear_acc"], "knn_acc": probes["knn_acc"]}
-        return out
 
 
 def reference_id(data: Dataset, seed: int, settings: CompareSettings, probe_max_iter: int) -> str:
@@ -122,8 +70,6 @@ def reference_for(
     same ``seed``, so the same cross-validation folds).
     """
     from randquant.device import resolve_device
-    from randquant.engine.compare import encoder_label, seeded_encoder
-    from randquant.engine.sweep import provenance
     from randquant.evaluate.probe import evaluate_encoder
 
     started = time.time()
@@ -153,24 +99,6 @@ def reference_for(
     )
 
 
-def save_reference(folder: Path, record: ReferenceRecord) -> Path:
-    """Write ``folder/references/<ref_id>.json`` atomically."""
-    path = folder / REFERENCES_DIR / f"{record.ref_id}.json"
-    write_text_atomic(path, json.dumps(record.to_dict(), indent=2) + "\n")
-    return path
-
-
-def load_references(folder: Path) -> list[ReferenceRecord]:
-    """Every readable reference record under ``folder/references``, by seed then id."""
-    out = []
-    for path in sorted((folder / REFERENCES_DIR).glob("*.json")):
-        try:
-            out.append(ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, TypeError):
-            continue
-    return sorted(out, key=lambda r: (r.seed, r.ref_id))
-
-
 def ensure_references(
     folder: Path,
     data: Dataset,
@@ -183,16 +111,14 @@ def ensure_references(
 ) -> list[ReferenceRecord]:
     """The reference record of every seed, computing and saving the missing ones (each
     recording ``code``, default: the code version read once, here, before the first probe)."""
-    from randquant.engine.sweep import code_version
+    from randquant.engine.provenance import code_version
 
     code = code_version() if code is None else code
     out = []
     for seed in seeds:
         rid = reference_id(data, seed, settings, probe_max_iter)
-        path = folder / REFERENCES_DIR / f"{rid}.json"
-        try:
-            record = ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
+        record = load_reference(folder / REFERENCES_DIR / f"{rid}.json")
+        if record is None:
             record = reference_for(
                 data, seed, settings, probe_max_iter=probe_max_iter, command=command, code=code
             )

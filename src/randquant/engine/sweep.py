@@ -1,15 +1,18 @@
 """A sweep: many independent (dataset, augmentation, seed) runs, each pretrained and probed.
 
 :func:`run_sweep` is what ``randquant compare`` and every ``randquant bench`` command that
-trains many models drive. Each run is a :class:`RunSpec`; :func:`train_and_probe` turns one
-into a :class:`~randquant.engine.results.RunRecord` (in this process, or in a Ray worker, see
-:mod:`randquant.engine.executor`), and this process alone writes the files:
+trains many models drive. Each run is a :class:`~randquant.engine.settings.RunSpec`;
+:func:`~randquant.engine.run.train_and_probe` turns one into a
+:class:`~randquant.engine.records.RunRecord` (in this process, or in a Ray worker, see
+:mod:`randquant.engine.executor`), and this process alone writes the files
+(:mod:`randquant.engine.store`):
 
 - ``<output>/runs/<run_id>.json``: the record, written atomically as soon as the run ends;
   a run whose record exists is not run again, so a sweep whose driver died resumes on rerun;
 - ``<output>/failed/<run_id>.json``: a run that failed (its error and traceback), removed
   when a later sweep completes it;
-- ``<output>/results.*``: the index, rebuilt from the records after every run.
+- ``<output>/results.*``: the index (:mod:`randquant.engine.index`), rebuilt from the
+  records while the sweep runs and at its end.
 
 Example::
 
@@ -21,187 +24,32 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import platform
-import shlex
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
 from randquant.engine.executor import Executor, execute
-from randquant.engine.results import RunRecord, load_run, rebuild_index, save_run
-from randquant.io import write_json_atomic
+from randquant.engine.index import rebuild_index
+from randquant.engine.provenance import provenance
+from randquant.engine.records import RunRecord
+from randquant.engine.run import train_and_probe
+from randquant.engine.settings import RunSpec
+from randquant.engine.store import (
+    CHECKPOINTS_DIR,
+    RUNS_DIR,
+    checkpoint_dir,
+    failed_path,
+    load_run,
+    run_path,
+    save_failure,
+    save_run,
+)
 
 if TYPE_CHECKING:
     from randquant.data.base import Dataset
-    from randquant.engine.compare import CompareSettings, Trainer
-
-
-def command_line() -> str:
-    """This process's command, as a user would type it (``randquant ...`` for the CLI)."""
-    argv = list(sys.argv)
-    prog = Path(argv[0]).name if argv else "python"
-    if prog == "randquant" or prog.endswith("-script.py"):
-        return "randquant " + shlex.join(argv[1:])
-    return shlex.join([Path(sys.executable).name, *argv])
-
-
-def code_version() -> dict[str, Any]:
-    """randquant's version, and its git commit and dirty flag when it runs from a git
-    checkout, read *now* (not cached: a run records the code it started from, so the caller
-    reads this when the run starts, :attr:`RunSpec.code`)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        info: dict[str, Any] = {"randquant": version("randquant")}
-    except PackageNotFoundError:
-        info = {"randquant": None}
-    here = Path(__file__).resolve().parents[1]  # the randquant package
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return info
-    info["git_commit"] = commit
-    info["git_dirty"] = bool(dirty)  # uncommitted changes to tracked files of the package
-    return info
-
-
-def _utc(seconds: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
-def provenance(
-    command: str,
-    device: str,
-    started: float,
-    ended: float,
-    code: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Where and how a record was made: everything needed to read it on its own.
-
-    ``code`` is :func:`code_version` as read when the work *started* (a commit made, or a
-    file edited, while a run trains must not be credited to it); without it, it is read now.
-    """
-    from randquant.bench.hardware import describe
-
-    return {
-        "command": command,
-        "code": code_version() if code is None else code,
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "hardware": describe(torch.get_num_threads()),
-        "threads": torch.get_num_threads(),
-        "device": device,
-        "python": platform.python_version(),
-        "started": _utc(started),
-        "ended": _utc(ended),
-        "wall_seconds": round(ended - started, 3),
-    }
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of a sweep: what to train, where its files go, and how it was asked for.
-
-    ``data`` names the (standardised) dataset the sweep's ``load`` returns; ``output`` is
-    the folder of its ``runs/``, ``failed/``, ``checkpoints/`` and index; ``command`` the
-    command line recorded in the record's provenance.
-    """
-
-    data: str
-    augment: str
-    seed: int
-    settings: CompareSettings
-    output: Path
-    run_id: str
-    probe_max_iter: int = 500
-    keep_checkpoints: bool = False
-    trainer: Trainer | None = None
-    progress: bool = False
-    command: str = field(default_factory=command_line)
-    #: The code the run starts from (:func:`code_version`), read when the spec is made:
-    #: before the sweep, in the driver, so a worker records what the run was asked to run.
-    code: dict[str, Any] = field(default_factory=code_version)
-
-    @property
-    def label(self) -> str:
-        """``dataset/augment seed N``, how a failure or a progress line names the run."""
-        return f"{self.data} {self.augment} seed {self.seed} ({self.output / self.run_id})"
-
-
-#: What a record keeps of the linear probe's fit (see :func:`randquant.evaluate.linear_probe`).
-PROBE_DETAIL: tuple[str, ...] = ("C", "converged", "n_iter", "cv_accuracy", "cv_unconverged")
-
-
-def train_and_probe(spec: RunSpec, data: Dataset) -> RunRecord:
-    """Pretrain (resuming from the run's checkpoint if one is there), probe, and build the
-    record. The checkpoint stays: the driver removes it once the record is saved (unless
-    ``keep_checkpoints``), so a driver that dies in between loses no finished training."""
-    from randquant.device import resolve_device
-    from randquant.engine.compare import encoder_label, pretrain_one
-    from randquant.evaluate.probe import evaluate_encoder
-
-    started = time.time()
-    settings = spec.settings
-    ckpt = spec.output / "checkpoints" / spec.run_id
-    trainer = spec.trainer or pretrain_one
-    trained = trainer(
-        data, spec.augment, spec.seed, settings, checkpoint_dir=ckpt, progress=spec.progress
-    )
-    _, probe_device = resolve_device(settings.device)
-    probes = evaluate_encoder(
-        trained.encoder,
-        data,
-        device=probe_device,
-        seed=spec.seed,
-        linear_max_iter=spec.probe_max_iter,
-    )
-    record = RunRecord(
-        augment=spec.augment,
-        method=settings.method,
-        seed=spec.seed,
-        epochs=settings.epochs,
-        linear_acc=probes["linear"].accuracy,
-        knn_acc=probes["knn"].accuracy,
-        linear_f1=probes["linear"].macro_f1,
-        knn_f1=probes["knn"].macro_f1,
-        train_seconds=trained.train_seconds,
-        final_loss=trained.final_loss,
-        dataset=data.name,
-        encoder=encoder_label(settings.encoder, trained.encoder),
-        batch_size=settings.batch_size,
-        rq_on=settings.rq_on,
-        linear_weight_decay=probes["linear"].detail["weight_decay"],
-        run_id=spec.run_id,
-        provenance=provenance(
-            spec.command, str(probe_device), started, time.time(), code=spec.code
-        ),
-        probe={k: probes["linear"].detail[k] for k in PROBE_DETAIL if k in probes["linear"].detail},
-        predictions={name: list(res.predictions) for name, res in probes.items()},
-    )
-    return record
 
 
 class SweepFailed(RuntimeError):
@@ -228,11 +76,6 @@ class SweepOutcome:
 
 #: Seconds between two rebuilds of a folder's index while its sweep runs.
 INDEX_EVERY_S = 30.0
-
-
-def failed_path(spec: RunSpec) -> Path:
-    """Where a failed run's record goes."""
-    return spec.output / "failed" / f"{spec.run_id}.json"
 
 
 def _index_order(specs: Sequence[RunSpec]) -> Callable[[RunRecord], Any]:
@@ -267,7 +110,7 @@ def run_sweep(
         twice = sorted({str(o / r) for o, r in keys if keys.count((o, r)) > 1})
         raise ValueError(f"the sweep names a run twice: {twice}")
     executor = executor or Executor()
-    found = {id(s): load_run(s.output / "runs" / f"{s.run_id}.json") for s in specs}
+    found = {id(s): load_run(run_path(s.output, s.run_id)) for s in specs}
     todo = [s for s in specs if found[id(s)] is None]
     check_resumable(todo)
     if not todo or (len(todo) == 1 and executor.address is None):
@@ -292,10 +135,10 @@ def run_sweep(
                 bar.stop()
 
         def done(spec: RunSpec, record: RunRecord) -> None:
-            save_run(spec.output / "runs", record)
-            failed_path(spec).unlink(missing_ok=True)
+            save_run(spec.output / RUNS_DIR, record)
+            failed_path(spec.output, spec.run_id).unlink(missing_ok=True)
             if not spec.keep_checkpoints:  # seen from here when local or on a shared disk
-                shutil.rmtree(spec.output / "checkpoints" / spec.run_id, ignore_errors=True)
+                shutil.rmtree(checkpoint_dir(spec.output, spec.run_id), ignore_errors=True)
             records[(spec.output, spec.run_id)] = record
             if time.monotonic() - rebuilt.get(spec.output, -index_every_s) >= index_every_s:
                 rebuild_index(spec.output, _index_order(by_folder[spec.output]))
@@ -306,8 +149,9 @@ def run_sweep(
 
         def fail(spec: RunSpec, error: str, trace: str) -> None:
             now = time.time()
-            write_json_atomic(
-                failed_path(spec),
+            save_failure(
+                spec.output,
+                spec.run_id,
                 {
                     "run_id": spec.run_id,
                     "dataset": spec.data,
@@ -348,7 +192,7 @@ def run_sweep(
                 if folder.is_dir():
                     rebuild_index(folder, _index_order(folder_specs))
                 with contextlib.suppress(OSError):
-                    (folder / "checkpoints").rmdir()  # only when empty: no run to resume
+                    (folder / CHECKPOINTS_DIR).rmdir()  # only when empty: no run to resume
     out = [found[id(s)] or records.get((s.output, s.run_id)) for s in specs]
     return SweepOutcome([r for r in out if r is not None], failed)
 
@@ -360,23 +204,10 @@ def check_resumable(specs: Sequence[RunSpec]) -> None:
     from randquant.engine.checkpoint import LAST_CHECKPOINT, check_checkpoint
 
     for spec in specs:
-        path = spec.output / "checkpoints" / spec.run_id / LAST_CHECKPOINT
+        path = checkpoint_dir(spec.output, spec.run_id) / LAST_CHECKPOINT
         if path.is_file():
             check_checkpoint(path, run={"method": spec.settings.method, "seed": spec.seed})
 
 
 def _quiet(spec: RunSpec) -> RunSpec:
-    from dataclasses import replace
-
     return replace(spec, progress=False)
-
-
-def read_failures(root: Path) -> list[dict[str, Any]]:
-    """Every failed-run record under ``root`` (any depth), sorted by path."""
-    out = []
-    for path in sorted(root.rglob("failed/*.json")):
-        try:
-            out.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    return out

@@ -139,7 +139,7 @@ def as_views(views: ViewAugmentation | Mapping[str, Any]) -> ViewAugmentation:
 def _as_hparams(hparams: HParams | Mapping[str, Any], method: str) -> HParams:
     if not isinstance(hparams, Mapping):
         return hparams
-    from randquant.engine.config import PretrainConfig  # the one home of the rules
+    from randquant.config import PretrainConfig  # the one home of the rules
 
     return PretrainConfig(method=method, **hparams)
 

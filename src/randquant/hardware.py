@@ -1,4 +1,4 @@
-"""What machine a benchmark ran on, recorded beside every number."""
+"""What machine a benchmark or a run ran on, recorded beside every number."""
 
 from __future__ import annotations
 

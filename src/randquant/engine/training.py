@@ -35,13 +35,13 @@ from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 from lightning.pytorch.strategies import DDPStrategy, Strategy
 from torch import nn
 
+from randquant.config import PretrainConfig, PretrainResult
 from randquant.engine.checkpoint import (
     LAST_CHECKPOINT,
     AtomicCheckpointIO,
     check_checkpoint,
     remove_stale_temps,
 )
-from randquant.engine.config import PretrainConfig, PretrainResult
 from randquant.engine.datamodule import RQDataModule
 from randquant.methods.base import derive_seed, seed_everything
 from randquant.methods.registry import build_method

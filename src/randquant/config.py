@@ -1,4 +1,8 @@
-"""Options and result of :func:`randquant.engine.pretrain` (no heavy imports here).
+"""The training and model options, and the rules every command shares (no heavy imports).
+
+The options and result of :func:`randquant.engine.pretrain`, the encoder options, and the
+checks of seeds and threads: each rule is stated here once and read by the engine, the
+methods and the CLI.
 
 Example::
 
@@ -30,6 +34,21 @@ def check_seed(seed: object, name: str = "seed") -> int:
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"{name} must be an integer in [0, 2**63 - 1], got {seed!r}")
     return seed
+
+
+def set_threads(threads: int) -> None:
+    """Set torch's and numba's CPU threads (on a busy 2-core box, 1 of each is fastest);
+    ``ValueError`` unless ``threads >= 1``."""
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    import torch
+
+    torch.set_num_threads(threads)
+    try:
+        import numba
+    except ImportError:
+        return
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
 @dataclass(frozen=True)
