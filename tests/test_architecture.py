@@ -35,6 +35,7 @@ FLOORS: dict[str, int] = {
     "randquant.methods": 4,
     # the engine: records and their layout -> one run | analysis -> sweep -> compare
     "randquant.engine.records": 5,
+    "randquant.engine.declaration": 5,
     "randquant.engine.provenance": 5,
     "randquant.engine.recipe": 5,
     "randquant.engine.executor": 5,
@@ -42,6 +43,7 @@ FLOORS: dict[str, int] = {
     "randquant.engine.data": 5,
     "randquant.engine.store": 6,
     "randquant.engine.settings": 6,
+    "randquant.engine.planning": 6,
     "randquant.engine.contrasts": 6,
     "randquant.engine.tables": 6,
     "randquant.engine.datamodule": 6,
