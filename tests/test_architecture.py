@@ -38,6 +38,7 @@ FLOORS: dict[str, int] = {
     "randquant.engine.declaration": 5,
     "randquant.engine.provenance": 5,
     "randquant.engine.recipe": 5,
+    "randquant.engine.defaults": 5,
     "randquant.engine.executor": 5,
     "randquant.engine.checkpoint": 5,
     "randquant.engine.data": 5,

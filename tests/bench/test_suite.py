@@ -174,16 +174,36 @@ def test_a_manifest_from_before_invocation_files_is_kept(tmp_path: Path) -> None
     assert m["datasets"] == ["x", "y"]
 
 
-def test_demo_jobs_keep_the_augmentations_that_fit() -> None:
-    from randquant.bench.demo import DEMO_AUGMENTS, DemoChoice, demo_jobs
+def test_demo_arms_are_compares_and_flat_vectors_get_no_crop() -> None:
+    from randquant.bench.demo import DEMO_AUGMENTS, arms_for
+    from randquant.cli.commands import DEFAULT_ARMS
 
-    jobs = demo_jobs(
-        DemoChoice(("speech", "table"), ()),
-        {"speech": "audio", "table": "tabular"},
-        {"speech": "sequence", "table": "vector"},
+    assert ",".join(DEMO_AUGMENTS) == DEFAULT_ARMS
+    arms, pairs = arms_for("vector")
+    assert "crop" not in ",".join(arms) and pairs[0] == ("rq", "noise")
+    assert arms_for("image")[1][0] == ("crop+rq", "crop")  # the declared contrast
+
+
+def test_demo_says_in_one_line_where_nothing_learned() -> None:
+    from randquant.bench.demo import _learned_line
+
+    acc = {"crop+rq": 80.0, "crop": 85.0, "rq": 60.0}
+    assert _learned_line("d", acc, 90.0, 50.0).startswith("d: nothing learned past the references")
+    assert "no RQ arm did" in _learned_line("d", acc, 82.0, 50.0)
+    assert _learned_line("d", acc, 70.0, 50.0).startswith("d: crop+rq 80.0 beats both references")
+
+
+def test_demo_contrast_line_reads_the_per_item_test() -> None:
+    from randquant.bench.demo import _contrast_line
+
+    tests = [{"a": "crop+rq", "b": "crop", "metric": "linear_acc", "seed": 0, "a_only": 20,
+              "b_only": 3, "p": 0.0004}]  # fmt: skip
+    line = _contrast_line("d", "crop+rq", "crop", {"crop+rq": 90.0, "crop": 85.5}, tests)
+    assert "crop+rq − crop = +4.5 points" in line and line.endswith("crop+rq better")
+    tests[0].update(a_only=3, b_only=4, p=1.0)
+    assert _contrast_line("d", "crop+rq", "crop", {"crop+rq": 85.0, "crop": 85.5}, tests).endswith(
+        "no detectable difference"
     )
-    assert jobs[0].augments == DEMO_AUGMENTS and jobs[0].method == "byol"
-    assert "crop+rq" not in jobs[1].augments and "rq" in jobs[1].augments
 
 
 def test_training_step_cost_is_measured() -> None:

@@ -52,6 +52,9 @@ class CompareOptions:
     probe_max_iter: int = 500
     keep_checkpoints: bool = False
     progress: bool = True
+    #: An estimate of one run's seconds (e.g. :attr:`randquant.engine.defaults.Plan.run_seconds`)
+    #: that feeds the sweep's time left until the first run ends.
+    run_seconds: float | None = None
 
     def __post_init__(self) -> None:
         from randquant.engine.recipe import check_recipe
@@ -126,6 +129,7 @@ def run_compare(
         executor=executor,
         progress=options.progress,
         title=f"compare on {data.name}",
+        run_seconds=options.run_seconds,
     )
     outcome.raise_if_failed()
     return outcome.records

@@ -19,6 +19,7 @@ code version every record carries is read once, before the first run.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -167,20 +168,56 @@ def run_experiments(
     progress: bool = True,
     title: str = "sweep",
     code: dict[str, Any] | None = None,
+    run_seconds: float | None = None,
 ) -> SweepOutcome:
     """Prepare every experiment, then run all their runs as one sweep (resuming).
 
     ``load(name)`` returns the standardised dataset an experiment's ``data`` names.
     ``references=False`` skips the reference probes; ``train=False`` stops after them and
     rebuilds each folder's index. ``code``: the code version every record carries (default:
-    read here, once, before the first run).
+    read here, once, before the first run). ``run_seconds`` (an estimate of one run) feeds
+    the sweep's time left until the first run ends. When one experiment's runs are Ray
+    tasks, its reference probes run in this process beside them instead of before them.
     """
+    from randquant.engine.executor import Executor
+
     code = code if code is not None else code_version()
-    prepared = [prepare(e, load(e.data), references=references, code=code) for e in experiments]
+    executor = executor or Executor()
+    beside = references and train and executor.uses_ray and len(experiments) == 1
+    prepared = [
+        prepare(e, load(e.data), references=references and not beside, code=code)
+        for e in experiments
+    ]
     specs = run_specs(prepared, load, order, code)
     if not train:
         for folder in dict.fromkeys(e.folder for e in prepared):
             rebuild_index(folder)
-    return run_sweep(
-        specs if train else [], load, executor=executor, progress=progress, title=title
-    )
+    if not beside:
+        return run_sweep(
+            specs if train else [],
+            load,
+            executor=executor,
+            progress=progress,
+            title=title,
+            run_seconds=run_seconds,
+        )
+    (only,) = prepared
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the runs train in Ray's worker processes: this one probes the references meanwhile
+        refs = pool.submit(
+            ensure_references,
+            only.folder,
+            load(only.data),
+            only.seeds,
+            only.settings,
+            probe_max_iter=only.probe_max_iter,
+            command=command_line(),
+            code=code,
+        )
+        outcome = run_sweep(
+            specs, load, executor=executor, progress=progress, title=title, run_seconds=run_seconds
+        )
+        refs.result()  # raises what the references raised
+    arms = set(only.arms)
+    rebuild_index(only.folder, lambda r: (r.augment not in arms, r.run_id))
+    return outcome
