@@ -35,6 +35,7 @@ FLOORS: dict[str, int] = {
     "randquant.methods": 4,
     # the engine: records and their layout -> one run | analysis -> sweep -> compare
     "randquant.engine.records": 5,
+    "randquant.engine.record_check": 5,
     "randquant.engine.declaration": 5,
     "randquant.engine.provenance": 5,
     "randquant.engine.recipe": 5,

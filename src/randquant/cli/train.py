@@ -240,6 +240,7 @@ def compare_cmd(ctx: typer.Context) -> None:
     executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
     ds = _load_source(cfg.source)
     _check_classes(ds, cfg.source.data)
+    _check_output_folder(output, ds.name)
     specs = cfg.arms(ds.layout)
     plan = _plan(cfg, ds, len(specs) * len(cfg.seed_list), executor.workers)
     _check_augments(specs, ds, cfg.model.rq_on, plan.encoder)
@@ -305,6 +306,16 @@ def _plan(cfg: CompareCommand, ds: Dataset, runs: int, workers: int | None) -> P
         meta=ds.meta,
         measure=measure,
     )
+
+
+def _check_output_folder(output: Path, dataset: str) -> None:
+    """Links out of --output, or records of another dataset in it: exit 2 naming it."""
+    from randquant.engine.record_check import check_output_folder
+
+    try:
+        check_output_folder(output, dataset)
+    except ValueError as err:
+        raise _bad("--output", str(err)) from None
 
 
 def _contrasts(texts: list[str], arms: list[str]) -> list[tuple[str, str]]:

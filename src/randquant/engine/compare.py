@@ -20,6 +20,7 @@ from randquant.data.standardize import standardize
 from randquant.engine.contrasts import parse_contrast
 from randquant.engine.executor import Executor
 from randquant.engine.plan import Experiment, run_experiments
+from randquant.engine.record_check import check_output_folder
 from randquant.engine.records import RunRecord
 from randquant.engine.run import pretrain_one
 from randquant.engine.settings import CompareSettings, Trainer, with_recipe
@@ -122,6 +123,7 @@ def run_compare(
         progress=options.progress,
     )
     data = standardize(dataset)
+    check_output_folder(experiment.folder, data.name)  # links out, another dataset: refused
     outcome = run_experiments(
         [experiment],
         lambda name: data,
