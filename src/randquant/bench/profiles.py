@@ -79,7 +79,7 @@ PROFILE_TABLE: dict[str, dict[str, Budget]] = {
         "mnist1d": Budget(epochs=10, batch_size=64, width=16, train=512, test=256),
     },
     "full": {
-        "default": Budget(epochs=10, batch_size=64, width=16, train=512, test=500),
+        "default": Budget(epochs=10, batch_size=64, width=16, train=512, test=1000),
         "basic_motions": Budget(epochs=40, batch_size=20, width=16, train=None, test=None),
         "wine": Budget(epochs=40, batch_size=32, width=16, train=None, test=None),
     },
