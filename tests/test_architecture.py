@@ -54,6 +54,7 @@ FLOORS: dict[str, int] = {
     "randquant.engine.run": 8,
     "randquant.engine.references": 9,
     "randquant.engine.sweep": 9,
+    "randquant.engine.plan": 10,
     "randquant.engine.compare": 11,
     "randquant.bench": 12,
     "randquant.cli": 13,

@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,11 +37,68 @@ def check_seed(seed: object, name: str = "seed") -> int:
     return seed
 
 
+def parse_seeds(seeds: str | Sequence[int], name: str = "seeds") -> list[int]:
+    """The seeds of ``"0,1,2"`` (or a list): at least one, each in ``[0, 2**63 - 1]``, none
+    repeated; ``ValueError`` naming ``name`` otherwise.
+
+    >>> parse_seeds("0, 1,2")
+    [0, 1, 2]
+    """
+    if isinstance(seeds, str):
+        try:
+            found = [int(s) for s in seeds.split(",") if s.strip()]
+        except ValueError:
+            raise ValueError(
+                f"{name} must be comma-separated integers like 0,1,2, got {seeds!r}"
+            ) from None
+    else:
+        found = list(seeds)
+    if not found:
+        raise ValueError(f"{name} must hold at least one seed")
+    if any(isinstance(s, int) and s < 0 for s in found):
+        raise ValueError(f"{name} must be >= 0, got {seeds!r}")
+    for s in found:
+        check_seed(s, name)  # the bound, 2**63 - 1, in the message
+    if len(set(found)) != len(found):
+        raise ValueError(f"{name} must not repeat, got {seeds!r}")
+    return found
+
+
+def _count(value: object, name: str, low: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    return value
+
+
+def check_threads(threads: object) -> int:
+    """``threads`` if it is an integer >= 1 (CPU threads of torch and the RQ kernel)."""
+    return _count(threads, "threads", 1)
+
+
+def check_workers(workers: object) -> int | None:
+    """``workers`` if it is ``None`` (the default) or an integer >= 1 (runs at once)."""
+    return None if workers is None else _count(workers, "workers", 1)
+
+
+def check_method(method: str) -> str:
+    """The method's registry key (``moco-v3`` is ``moco_v3``); ``ValueError`` listing them."""
+    key = method.lower().replace("-", "_") if isinstance(method, str) else method
+    if key not in METHOD_NAMES:
+        raise ValueError(f"method must be one of {METHOD_NAMES}, got {method!r}")
+    return str(key)
+
+
+def check_optimizer(optimizer: str | None) -> str | None:
+    """``optimizer`` if it is ``None`` (the method's) or one of :data:`OPTIMIZER_NAMES`."""
+    if optimizer is not None and optimizer not in OPTIMIZER_NAMES:
+        raise ValueError(f"optimizer must be one of {OPTIMIZER_NAMES}, got {optimizer!r}")
+    return optimizer
+
+
 def set_threads(threads: int) -> None:
     """Set torch's and numba's CPU threads (on a busy 2-core box, 1 of each is fastest);
     ``ValueError`` unless ``threads >= 1``."""
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+    check_threads(threads)
     import torch
 
     torch.set_num_threads(threads)
@@ -107,10 +165,8 @@ class PretrainConfig:
     """Seconds a rank waits for the others before the run fails."""
 
     def __post_init__(self) -> None:
-        if self.method.lower().replace("-", "_") not in METHOD_NAMES:
-            raise ValueError(f"method must be one of {METHOD_NAMES}, got {self.method!r}")
-        if self.optimizer is not None and self.optimizer not in OPTIMIZER_NAMES:
-            raise ValueError(f"optimizer must be one of {OPTIMIZER_NAMES}, got {self.optimizer!r}")
+        check_method(self.method)
+        check_optimizer(self.optimizer)
         positive = {
             "epochs": self.epochs,
             "batch_size": self.batch_size,

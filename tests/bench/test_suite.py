@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import torch
 
+from randquant.augment.spec import rq_bins
 from randquant.bench.ablation import ablation_jobs, run_ablation
 from randquant.bench.plan import CROP_AUGMENTS, Job, plan_dataset, plan_suite
-from randquant.bench.plots import bins_of
 from randquant.bench.profiles import Budget, budget_for, subset
 from randquant.bench.runner import run_jobs
 from randquant.data import Dataset, SplitData
@@ -138,7 +138,7 @@ def test_a_failing_setting_is_noted_and_the_rest_runs(tmp_path: Path) -> None:
 def test_ablation_specs() -> None:
     jobs = ablation_jobs("digits", "image")
     factors = jobs[0].augments
-    assert [bins_of(s) for s in factors[:7]] == [1, 2, 4, 8, 16, 32, 64]
+    assert [rq_bins(s) for s in factors[:7]] == [1, 2, 4, 8, 16, 32, 64]
     assert {"rq:spacing=uniform", "rq:proxy=middle", "rq:p=0.25", "rq:p=0.5"} <= set(factors)
     assert [(j.group, j.rq_on, j.encoder) for j in jobs[1:]] == [
         ("input_tf", "input", "transformer"),

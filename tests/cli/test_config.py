@@ -145,3 +145,38 @@ def test_pretrain_from_a_yaml_file_end_to_end(tmp_path: Path) -> None:
     res = runner.invoke(app, ["pretrain", "--config", str(config), "--epochs", "0"])
     said = " ".join(res.output.split())
     assert res.exit_code == 2 and re.search(r"Invalid value for '?--epochs", said), said
+
+
+def test_bench_commands_read_the_same_config_system(tmp_path: Path) -> None:
+    from randquant.cli.bench_commands import AblationCommand, OpCommand, SuiteCommand
+
+    config = tmp_path / "suite.yaml"
+    config.write_text("profile: power\nseeds: [0, 1]\nprogress: false\nworkers: 1\n")
+    from_yaml = parse(SuiteCommand, ["--config", str(config)])
+    from_flags = parse(
+        SuiteCommand, ["--profile", "power", "--seeds", "0,1", "--no-progress", "--workers", "1"]
+    )
+    assert from_yaml.seed_list == from_flags.seed_list == [0, 1]
+    assert dataclasses.replace(from_yaml, seeds="0,1") == from_flags
+    assert from_flags.folder == Path("benchmarks/results/suite/power")
+    assert parse(AblationCommand, ["--references-only"]).references_only
+    assert not parse(OpCommand, ["--no-baseline"]).baseline
+    with pytest.raises(typer.BadParameter, match="seeds must not repeat") as bad:
+        parse(SuiteCommand, ["--seeds", "0,0"])
+    assert bad.value.param_hint == "--seeds"
+
+
+@pytest.mark.parametrize(
+    ("argv", "short", "long"),
+    [
+        (["compare", "--help"], "--batch-size", "--train.batch_size"),
+        (["compare", "--help"], "--weight-decay", "--train.weight_decay"),
+        (["bench", "suite", "--help"], "--references-only", "--references_only"),
+        (["bench", "train-step", "--help"], "--batch-size", "--batch_size"),
+    ],
+)
+def test_help_lists_the_names_people_type(argv: list[str], short: str, long: str) -> None:
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"^\s+{re.escape(short)}\b", result.output, re.M), result.output
+    assert not re.search(rf"^\s+{re.escape(long)}\b", result.output, re.M)

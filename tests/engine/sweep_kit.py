@@ -94,3 +94,42 @@ def kill_at_call(
         marker.touch()
         os.kill(pid or os.getpid(), signal.SIGKILL)
     return pretrain_one(data, augment, seed, settings, **kw)
+
+
+_MODEL_FIELDS = frozenset({"encoder", "width", "rq_on"})
+_OWN_FIELDS = frozenset(
+    {"batch_size", "recipe", "device", "contrasts", "references", "probe_max_iter",
+     "keep_checkpoints", "progress"}
+)  # fmt: skip
+
+
+def compare_options(method: str = "simclr", epochs: int = 1, **flat: Any) -> Any:
+    """The tests' short form of :class:`~randquant.engine.compare.CompareOptions`: the model
+    fields go to ``model``, run-level ones stay, every other one (lr, ...) goes to ``train``."""
+    from randquant.config import ModelOptions, PretrainConfig
+    from randquant.engine.compare import CompareOptions
+
+    model = {k: flat.pop(k) for k in list(flat) if k in _MODEL_FIELDS}
+    own = {k: flat.pop(k) for k in list(flat) if k in _OWN_FIELDS}
+    train = PretrainConfig(method=method, epochs=epochs, **flat)
+    return CompareOptions(model=ModelOptions(**model), train=train, **own)
+
+
+def compare(
+    dataset: Dataset,
+    augments: Any,
+    method: str,
+    epochs: int,
+    seeds: Any,
+    output: Any,
+    *,
+    trainer: Any = None,
+    executor: Any = None,
+    **flat: Any,
+) -> Any:
+    """``run_compare`` with the options spelled flat (see :func:`compare_options`)."""
+    from randquant.engine.compare import run_compare
+
+    options = compare_options(method, epochs, **flat)
+    extra = {"trainer": trainer} if trainer is not None else {}
+    return run_compare(dataset, augments, seeds, output, options, executor=executor, **extra)

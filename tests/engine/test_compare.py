@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 import torch
+from sweep_kit import compare
 from torch import nn
 
+from randquant.config import PretrainConfig
 from randquant.data import Dataset, SplitData
 from randquant.device import resolve_device
-from randquant.engine.compare import run_compare
+from randquant.engine.compare import CompareOptions, run_compare
 from randquant.engine.records import RunRecord
 from randquant.engine.settings import CompareSettings, TrainedRun
 from randquant.engine.store import load_runs
@@ -51,17 +53,8 @@ class Counter:
 
 def test_compare_writes_all_files(tmp_path: Path) -> None:
     trainer = Counter()
-    recs = run_compare(
-        toy_dataset(),
-        ["none", "rq"],
-        "simclr",
-        2,
-        [0, 1],
-        tmp_path,
-        device="cpu",
-        progress=False,
-        trainer=trainer,
-    )
+    options = CompareOptions(train=PretrainConfig(epochs=2), device="cpu", progress=False)
+    recs = run_compare(toy_dataset(), ["none", "rq"], [0, 1], tmp_path, options, trainer=trainer)
     assert trainer.calls == [("none", 0), ("none", 1), ("rq", 0), ("rq", 1)]
     assert [r.augment for r in recs] == ["none", "none", "rq", "rq"]
     assert recs[0].linear_acc == 1.0 and recs[0].knn_acc > 0.5  # toy data separable as is
@@ -106,7 +99,7 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
 def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     ds = toy_dataset()
     with pytest.raises(KeyboardInterrupt):
-        run_compare(
+        compare(
             ds,
             ["none", "noise", "rq"],
             "simclr",
@@ -121,7 +114,7 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     index = json.loads((tmp_path / "results.json").read_text())
     assert len(index["runs"]) == 3  # written after each run
     again = Counter()
-    recs = run_compare(
+    recs = compare(
         ds,
         ["none", "noise", "rq"],
         "simclr",
@@ -136,7 +129,7 @@ def test_compare_resumes_after_interruption(tmp_path: Path) -> None:
     assert len(recs) == 6
     # a changed setting is a different run, not a cached one
     third = Counter()
-    run_compare(
+    compare(
         ds,
         ["none"],
         "simclr",
@@ -167,7 +160,7 @@ def test_compare_validates_options(tmp_path: Path, kwargs: dict[str, Any], match
     args: dict[str, Any] = {"augments": ["none"], "seeds": [0], "epochs": 1}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
-        run_compare(
+        compare(
             toy_dataset(),
             args.pop("augments"),
             "simclr",
@@ -221,7 +214,7 @@ def test_summary_mean_and_sample_std() -> None:
 
 
 def test_split_specs_keeps_options_with_their_augmentation() -> None:
-    from randquant.engine.compare import split_specs
+    from randquant.augment.spec import split_specs
 
     assert split_specs("rq:bins=16,proxy=middle,noise, crop+rq:p=0.5,none") == [
         "rq:bins=16,proxy=middle",
@@ -258,10 +251,10 @@ def test_arms_identical_on_the_data_are_not_run_and_are_named(tmp_path: Path) ->
         test=SplitData(two.test.x[:, :1], two.test.y),
     )
     trainer = Counter()
-    recs = run_compare(
-        one, ["none", "channel_mask", "rq"], "simclr", 1, [0], tmp_path,
-        device="cpu", progress=False, trainer=trainer, references=False,
-    )  # fmt: skip
+    options = CompareOptions(
+        train=PretrainConfig(epochs=1), device="cpu", progress=False, references=False
+    )
+    recs = run_compare(one, ["none", "channel_mask", "rq"], [0], tmp_path, options, trainer=trainer)
     # one channel: channel_mask always keeps it, so it is none; it is never trained
     assert [a for a, _ in trainer.calls] == ["none", "rq"] and len(recs) == 2
     declared = json.loads((tmp_path / "contrasts.json").read_text())
@@ -271,8 +264,5 @@ def test_arms_identical_on_the_data_are_not_run_and_are_named(tmp_path: Path) ->
     assert "Not run, their views equal another arm's on this data: channel_mask (= none)." in md
     # on two channels it is a real arm
     again = Counter()
-    run_compare(
-        two, ["none", "channel_mask"], "simclr", 1, [0], tmp_path / "two",
-        device="cpu", progress=False, trainer=again, references=False,
-    )  # fmt: skip
+    run_compare(two, ["none", "channel_mask"], [0], tmp_path / "two", options, trainer=again)
     assert [a for a, _ in again.calls] == ["none", "channel_mask"]

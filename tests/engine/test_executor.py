@@ -58,9 +58,8 @@ def test_a_one_worker_sweep_never_imports_ray() -> None:
     here = str(Path(__file__).resolve().parent)
     script = (
         f"import sys; sys.path.insert(0, {here!r}); import sweep_kit, torch\n"
-        "from randquant.engine.compare import run_compare\n"
         "import tempfile\n"
-        "run_compare(sweep_kit.tiny(), ['none'], 'simclr', 1, [0, 1], tempfile.mkdtemp(),\n"
+        "sweep_kit.compare(sweep_kit.tiny(), ['none'], 'simclr', 1, [0, 1], tempfile.mkdtemp(),\n"
         "            **sweep_kit.TINY_RUN)\n"
         "print('ray' in sys.modules)\n"
     )

@@ -22,9 +22,15 @@ ray = pytest.importorskip("ray")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sweep_kit  # noqa: E402
-from sweep_kit import AUGMENTS, SEEDS, TINY_RUN, calls, tiny  # noqa: E402
+from sweep_kit import (  # noqa: E402
+    AUGMENTS,
+    SEEDS,
+    TINY_RUN,
+    calls,
+    compare,
+    tiny,
+)
 
-from randquant.engine.compare import run_compare  # noqa: E402
 from randquant.engine.executor import Executor  # noqa: E402
 from randquant.engine.records import RunRecord  # noqa: E402
 from randquant.engine.store import load_runs  # noqa: E402
@@ -51,7 +57,7 @@ def in_process(tmp_path_factory: pytest.TempPathFactory) -> list[RunRecord]:
     torch.set_num_threads(1)
     try:
         out = tmp_path_factory.mktemp("inproc")
-        return run_compare(tiny(), AUGMENTS, "simclr", 1, SEEDS, out, **TINY_RUN)
+        return compare(tiny(), AUGMENTS, "simclr", 1, SEEDS, out, **TINY_RUN)
     finally:
         torch.set_num_threads(threads)
 
@@ -63,7 +69,7 @@ def key(records: list[RunRecord]) -> list[tuple[Any, ...]]:
 def test_ray_sweep_gives_the_records_of_the_in_process_loop(
     local_ray: None, in_process: list[RunRecord], tmp_path: Path
 ) -> None:
-    records = run_compare(
+    records = compare(
         tiny(), AUGMENTS, "simclr", 1, SEEDS, tmp_path, **TINY_RUN, executor=Executor(workers=2)
     )
     assert len(records) == len(AUGMENTS) * len(SEEDS)
@@ -83,7 +89,7 @@ def test_a_killed_worker_is_retried_and_every_record_lands(
     trainer = functools.partial(
         sweep_kit.kill_first_attempt, folder=str(tmp_path), victim=("rq", 0)
     )
-    records = run_compare(
+    records = compare(
         tiny(),
         AUGMENTS,
         "simclr",
@@ -109,7 +115,7 @@ def test_a_run_whose_worker_keeps_dying_is_recorded_as_failed(
     )
     out = tmp_path / "out"
     with pytest.raises(SweepFailed, match=r"1 run\(s\) failed: tiny rq seed 1") as info:
-        run_compare(
+        compare(
             tiny(),
             AUGMENTS,
             "simclr",
@@ -129,6 +135,6 @@ def test_a_run_whose_worker_keeps_dying_is_recorded_as_failed(
     assert len(load_runs(out / "runs")) == 3  # the others finished
     # the next sweep retries it (now healthy) and clears the failed record
     healthy = functools.partial(sweep_kit.kill_first_attempt, folder=str(tmp_path), victim=("", 0))
-    run_compare(tiny(), AUGMENTS, "simclr", 1, SEEDS, out, **TINY_RUN, trainer=healthy,
+    compare(tiny(), AUGMENTS, "simclr", 1, SEEDS, out, **TINY_RUN, trainer=healthy,
                 executor=Executor(workers=2))  # fmt: skip
     assert len(load_runs(out / "runs")) == 4 and not list((out / "failed").glob("*.json"))

@@ -23,10 +23,9 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ssl_kit import SMALL_HEADS, TinyEncoder, blobs, quick_config, views
-from sweep_kit import AUGMENTS, SEEDS, TINY_RUN, calls, tiny
+from sweep_kit import AUGMENTS, SEEDS, TINY_RUN, calls, compare, tiny
 
 from randquant.engine import pretrain
-from randquant.engine.compare import run_compare
 from randquant.engine.settings import CompareSettings, TrainedRun
 from randquant.engine.store import load_runs
 
@@ -40,7 +39,7 @@ def index_runs(folder: Path) -> list[dict[str, Any]]:
 
 
 def test_a_record_carries_its_provenance(tmp_path: Path) -> None:
-    (record,) = run_compare(tiny(), ["rq"], "simclr", 1, [0], tmp_path, **TINY_RUN)
+    (record,) = compare(tiny(), ["rq"], "simclr", 1, [0], tmp_path, **TINY_RUN)
     p = record.provenance
     wanted = {"command", "code", "host", "hardware", "threads", "device", "started", "ended"}
     assert wanted <= set(p)
@@ -54,20 +53,20 @@ def test_a_record_carries_its_provenance(tmp_path: Path) -> None:
 def test_the_code_version_is_read_when_the_run_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import randquant.engine.compare as compare_mod
+    import randquant.engine.plan as plan_mod
     import randquant.engine.provenance as provenance_mod
 
     versions = iter([{"git_commit": "at-start", "git_dirty": False}])
-    monkeypatch.setattr(compare_mod, "code_version", lambda: next(versions))
+    monkeypatch.setattr(plan_mod, "code_version", lambda: next(versions))
     later = {"git_commit": "later", "git_dirty": True}
 
     def trainer(data: Any, augment: str, seed: int, settings: Any, **_: Any) -> TrainedRun:
         # the tree changes while the run trains: nothing may read the version again
         monkeypatch.setattr(provenance_mod, "code_version", lambda: later)
-        monkeypatch.setattr(compare_mod, "code_version", lambda: later)
+        monkeypatch.setattr(plan_mod, "code_version", lambda: later)
         return TrainedRun(nn.Flatten(), 0.5, 0.1)
 
-    (record,) = run_compare(
+    (record,) = compare(
         tiny(), ["rq"], "simclr", 1, [0], tmp_path, trainer=trainer, references=False,
         **TINY_RUN,
     )  # fmt: skip
@@ -109,9 +108,9 @@ DRIVER = textwrap.dedent(
     import functools, sys
     sys.path.insert(0, {here!r})
     import sweep_kit
-    from randquant.engine.compare import run_compare
+    from sweep_kit import compare
     trainer = functools.partial(sweep_kit.kill_at_call, folder={folder!r}, at=3)
-    run_compare(sweep_kit.tiny(), sweep_kit.AUGMENTS, "simclr", 1, sweep_kit.SEEDS,
+    compare(sweep_kit.tiny(), sweep_kit.AUGMENTS, "simclr", 1, sweep_kit.SEEDS,
                 {out!r}, trainer=trainer, **sweep_kit.TINY_RUN)
     """
 )
@@ -129,7 +128,7 @@ def test_a_killed_driver_resumes_without_redoing_finished_runs(tmp_path: Path) -
     assert len(load_runs(out / "runs")) == 2
     assert not list(out.rglob("*.tmp")) and not list(out.rglob(".*.tmp"))
     trainer = functools.partial(sweep_kit.kill_at_call, folder=str(tmp_path), at=3)
-    records = run_compare(tiny(), AUGMENTS, "simclr", 1, SEEDS, out, trainer=trainer, **TINY_RUN)
+    records = compare(tiny(), AUGMENTS, "simclr", 1, SEEDS, out, trainer=trainer, **TINY_RUN)
     log = calls(tmp_path / "calls")
     assert log == ["none 0", "none 1", "rq 0", "rq 0", "rq 1"]  # finished runs not redone
     ids = [r["run_id"] for r in index_runs(out)]
@@ -160,7 +159,7 @@ def sweep_process(name: str, seeds: list[int], out: str, barrier: Any) -> None:
     barrier.wait(timeout=120)
     write_manifest(Path(out), "suite", "quick", {"seeds": seeds, "datasets": [name]})
     trainer = functools.partial(lockstep, barrier)
-    run_compare(tiny(), AUGMENTS, "simclr", 1, seeds, out, trainer=trainer, **TINY_RUN)
+    compare(tiny(), AUGMENTS, "simclr", 1, seeds, out, trainer=trainer, **TINY_RUN)
     barrier.wait(timeout=120)
 
 

@@ -116,6 +116,39 @@ def _convert(hint: Any, raw: str) -> Any:
     return raw
 
 
+def split_specs(text: str) -> list[str]:
+    """Split a comma-separated list of specs, keeping each spec's ``k=v`` options attached
+    (a part ``k=v`` with no ``:`` before its ``=`` continues the spec before it).
+
+    >>> split_specs("rq:bins=16,proxy=middle,noise, mask")
+    ['rq:bins=16,proxy=middle', 'noise', 'mask']
+    """
+    specs: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if specs and "=" in part and ":" not in part.split("=", 1)[0]:
+            specs[-1] += "," + part
+        elif part:
+            specs.append(part)
+    return specs
+
+
+def rq_bins(spec: str) -> int | None:
+    """The bin count of a spec that is RQ alone with at most its ``bins`` set (``rq`` has the
+    op's default), else ``None``.
+
+    >>> rq_bins("rq:bins=16"), rq_bins("rq"), rq_bins("rq:p=0.5"), rq_bins("crop+rq")
+    (16, 8, None, None)
+    """
+    try:
+        parts = parse_spec(spec)
+    except (KeyError, ValueError):
+        return None
+    if len(parts) != 1 or parts[0].name != "rq" or set(parts[0].options) - {"bins"}:
+        return None
+    default = get_entry("rq").options()["bins"].default
+    return int(parts[0].options.get("bins", default))
+
+
 def format_spec(parts: Iterable[AugSpec]) -> str:
     """The spec string of ``parts``; ``parse_spec(format_spec(p)) == p``."""
     text = "+".join(str(p) for p in parts)

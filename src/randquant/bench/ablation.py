@@ -17,14 +17,12 @@ resumable, in this process or on Ray) under ``OUT/<dataset>/<group>/runs``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from randquant.bench.manifest import write_manifest
 from randquant.bench.plan import METHODS, Job
 from randquant.bench.profiles import Budget, Loader, budget_for, load_for_budget
-from randquant.bench.runner import run_jobs
+from randquant.bench.runner import run_planned
 
 if TYPE_CHECKING:
     from randquant.engine.executor import Executor
@@ -92,8 +90,9 @@ def run_ablation(
     ``executor``: in this process (default) or on Ray; failed runs are named by
     :class:`~randquant.engine.sweep.SweepFailed` once the others finished.
     """
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
+    from randquant.config import parse_seeds
+
+    parse_seeds(seeds)
     if modalities is None:
         from randquant.data.registry import list_datasets
 
@@ -103,30 +102,14 @@ def run_ablation(
         raise ValueError(f"datasets: unknown {unknown}; known: {', '.join(sorted(modalities))}")
     budgets: dict[str, Budget] = {n: budget_for(profile, n) for n in datasets}
     jobs = [j for n in datasets for j in ablation_jobs(n, modalities[n])]
-    write_manifest(
-        output,
-        "ablation",
-        profile,
-        {
-            "seeds": list(seeds),
-            "datasets": list(datasets),
-            "budgets": {n: asdict(b) for n, b in budgets.items()},
-            "methods": {n: METHODS.get(modalities[n], "simclr") for n in datasets},
-            "modalities": {n: modalities[n] for n in datasets},
-            "device": device,
-        },
-    )
-    run_jobs(
-        jobs,
-        budgets,
-        seeds,
-        output,
-        loader=loader,
-        trainer=trainer,
-        progress=progress,
-        device=device,
-        title="ablation",
-        executor=executor,
-        train=not references_only,
-    ).raise_if_failed()
+    about = {
+        "datasets": list(datasets),
+        "methods": {n: METHODS.get(modalities[n], "simclr") for n in datasets},
+        "modalities": {n: modalities[n] for n in datasets},
+    }
+    run_planned(
+        "ablation", profile, jobs, budgets, seeds, output, about,
+        references_only=references_only, device=device,
+        loader=loader, trainer=trainer, progress=progress, executor=executor,
+    )  # fmt: skip
     return jobs

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from randquant.augment.spec import rq_bins
 from randquant.bench.plan import BASE_AUGMENTS, CROP_AUGMENTS
 from randquant.bench.results_io import Setting
 from randquant.evaluate.stats import Contrast
 from randquant.io import write_bytes_atomic
-
-
-def bins_of(spec: str) -> int | None:
-    """The bin count of a bins-only RQ spec (``rq`` is 8), else ``None``.
-
-    >>> bins_of("rq:bins=16"), bins_of("rq"), bins_of("rq:p=0.5")
-    (16, 8, None)
-    """
-    if spec == "rq":
-        return 8
-    m = re.fullmatch(r"rq:bins=(\d+)", spec)
-    return int(m.group(1)) if m else None
 
 
 def _figure(width: float, height: float) -> Any:
@@ -89,7 +77,7 @@ def bins_curve(rows: Sequence[Setting], modality: dict[str, str], path: Path) ->
 
     curves: dict[str, dict[str, list[tuple[int, float, float, float]]]] = {}
     for s in rows:
-        n = bins_of(s.augment)
+        n = rq_bins(s.augment)
         if s.group != "factors" or n is None:
             continue
         vals = [100 * float(r.linear_acc) for r in s.runs]

@@ -1,8 +1,9 @@
 """The bench profiles: how each dataset is trained and cut in ``quick``, ``full`` and ``power``.
 
-A profile is a table of :class:`Budget` rows, a default and per-dataset overrides
-(:data:`PROFILE_TABLE`); :func:`budget_for` reads a row, :func:`load_for_budget` loads the
-dataset cut to it (the same stratified subset for every run of a profile).
+A profile is data, one YAML file per profile (``bench/budgets/<profile>.yaml``): a table
+of :class:`Budget` rows, a default and per-dataset overrides (:data:`PROFILE_TABLE`);
+:func:`budget_for` reads a row, :func:`load_for_budget` loads the dataset cut to it (the
+same stratified subset for every run of a profile).
 
 >>> budget_for("quick", "digits").epochs
 10
@@ -11,7 +12,8 @@ dataset cut to it (the same stratified subset for every run of a profile).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -49,63 +51,37 @@ class Budget:
             raise ValueError(f"a budget needs epochs or steps (one of them), got {self}")
 
 
-#: The power profile's budget: runs sized in optimizer steps with the small-data recipe,
-#: full train splits where affordable, test sets >= 1,000 where the dataset has them.
-_POWER = Budget(
-    epochs=None,
-    steps=200,
-    batch_size=64,
-    width=16,
-    train=4000,
-    test=1000,
-    data_profile="full",
-    probe_max_iter=1000,
-    recipe="small",
-)
+#: Where the profiles live as data: ``<profile>.yaml``, one file per profile.
+BUDGETS_DIR = Path(__file__).with_name("budgets")
 
 
-#: The profile table: a default row per profile and per-dataset overrides.
-#: quick: minutes per dataset on a shared 2-core CPU (the demo, CI smoke, this session's run).
-#: full: what 3 hours on 2 CPU cores allow for the whole suite (14 datasets x ~12 settings x
-#: 3 seeds, about 470 runs, so about 23 s per run): twice the quick budget per run (512 train
-#: samples, 10 epochs), the same narrow encoders and the capped probe. It is NOT a
-#: paper-scale setting; a GPU run would raise epochs, samples and width.
-PROFILE_TABLE: dict[str, dict[str, Budget]] = {
-    "quick": {
-        "default": Budget(epochs=5, batch_size=64, width=16, train=256, test=256),
-        "basic_motions": Budget(epochs=20, batch_size=20, width=16, train=None, test=None),
-        "wine": Budget(epochs=20, batch_size=32, width=16, train=None, test=None),
-        "digits": Budget(epochs=10, batch_size=64, width=16, train=512, test=256),
-        "mnist1d": Budget(epochs=10, batch_size=64, width=16, train=512, test=256),
-    },
-    "full": {
-        "default": Budget(epochs=10, batch_size=64, width=16, train=512, test=1000),
-        "basic_motions": Budget(epochs=40, batch_size=20, width=16, train=None, test=None),
-        "wine": Budget(epochs=40, batch_size=32, width=16, train=None, test=None),
-    },
-    # power: enough seeds for paired tests (see POWER_SEEDS), runs sized in optimizer steps
-    # with the small-data recipe, full train splits where affordable, test sets >= 1,000
-    # where the dataset has them; ~2.5 h on 2 cores (estimate in docs/benchmarks.md).
-    "power": {
-        "default": _POWER,
-        "letter": replace(_POWER, test=2000),
-        "espeak_digits": replace(_POWER, steps=60, train=2000, test=None),
-        "furniture": replace(_POWER, steps=60, train=None, test=None),
-        "wordnet_glosses": replace(_POWER, steps=60),
-    },
-}
+def read_profile(path: Path) -> tuple[dict[str, Budget], dict[str, int]]:
+    """The budget rows and the per-dataset seed counts (``seeds``, may be absent) of a
+    profile file; a named row gives only what differs from ``default``. ``ValueError``
+    names the file and the row that does not make a :class:`Budget`."""
+    import yaml  # type: ignore[import-untyped]
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = data.get("budgets", {}) if isinstance(data, dict) else {}
+    if "default" not in rows:
+        raise ValueError(f"{path}: needs budgets.default")
+    table: dict[str, Budget] = {}
+    for name, row in rows.items():
+        try:
+            base = {} if name == "default" else asdict(table["default"])
+            table[name] = Budget(**{**base, **row})
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{path}: budgets.{name}: {err}") from None
+    seeds = {str(k): int(v) for k, v in (data.get("seeds") or {}).items()}
+    return table, seeds
 
 
-#: The power profile's datasets and seeds: 10 seeds on three cheap datasets of three
-#: modalities (image, sensor, tabular), 5 on one dataset of every other modality.
-POWER_SEEDS: dict[str, int] = {
-    "digits": 10,
-    "mnist1d": 10,
-    "letter": 10,
-    "espeak_digits": 5,
-    "furniture": 5,
-    "wordnet_glosses": 5,
-}
+_READ = {p: read_profile(BUDGETS_DIR / f"{p}.yaml") for p in SUITE_PROFILES}
+#: The profile table (``budgets/<profile>.yaml``): a default row per profile and
+#: per-dataset overrides.
+PROFILE_TABLE: dict[str, dict[str, Budget]] = {p: table for p, (table, _) in _READ.items()}
+#: The power profile's datasets and seeds (``budgets/power.yaml``).
+POWER_SEEDS: dict[str, int] = _READ["power"][1]
 
 
 def budget_for(profile: str, dataset: str) -> Budget:

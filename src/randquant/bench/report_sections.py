@@ -30,14 +30,14 @@ ABLATION_PAIRS: tuple[tuple[str, str, str], ...] = (
 
 def ablation_discussion(rows: Sequence[Setting]) -> list[str]:
     """Sentences from the ablation records: best bin count per dataset, and each pairing."""
-    from randquant.bench.plots import bins_of
+    from randquant.augment.spec import rq_bins
 
     lines = []
     for d in sorted({s.dataset for s in rows}):
         bins = [
-            (s.metric("linear_acc").mean, bins_of(s.augment))
+            (s.metric("linear_acc").mean, rq_bins(s.augment))
             for s in rows
-            if s.dataset == d and s.group == "factors" and bins_of(s.augment) is not None
+            if s.dataset == d and s.group == "factors" and rq_bins(s.augment) is not None
         ]
         if bins:
             acc, n = max(bins)
@@ -61,9 +61,9 @@ def ablation_discussion(rows: Sequence[Setting]) -> list[str]:
 
 
 def _bins_key(spec: str) -> tuple[int, str]:
-    from randquant.bench.plots import bins_of
+    from randquant.augment.spec import rq_bins
 
-    n = bins_of(spec)
+    n = rq_bins(spec)
     return (0 if n is not None else 1, f"{n:04d}" if n is not None else spec)
 
 

@@ -1,5 +1,6 @@
 """Run planned jobs as one sweep: settings per job, contrasts and references first, then
-every (seed, job, augmentation) run, seed-major, resumable (:func:`run_jobs`).
+every (seed, job, augmentation) run, seed-major, resumable (:func:`run_jobs`), through the
+engine's comparison planner (:mod:`randquant.engine.plan`), the one ``compare`` uses.
 
 What ``bench suite``, ``bench ablation``, the demo and the sweep-speed check all drive.
 """
@@ -39,25 +40,18 @@ def run_jobs(
 ) -> SweepOutcome:
     """Run ``jobs`` for every seed (seed-major) as one sweep; return its outcome.
 
-    ``seed_counts`` caps the seeds of a dataset (its first N of ``seeds``). Before any run,
-    each folder's contrasts are declared and its reference probes recorded
-    (:func:`evidence_first`; ``references=False`` skips the probes; ``train=False`` stops
-    there). Arms whose views equal another's on a job's data are not run
-    (:func:`randquant.engine.planning.arms_to_run`; the declaration names them). ``code``:
-    the code version every record carries (default: read here, before the first run).
-
-    Every (seed, job, augmentation) is one run of :func:`randquant.engine.sweep.run_sweep`,
-    written under ``output/<dataset>/<group>``; finished runs are skipped. ``executor`` runs
-    them in this process (default) or on Ray. A failing run does not stop the others: it is
-    recorded under ``<group>/failed/`` and listed in ``output/failures.json``, which is
-    rebuilt from those records. ``device``: ``cpu``, ``cuda`` or ``auto``.
+    Each job is one experiment of the planner (:func:`randquant.engine.plan.run_experiments`),
+    written under ``output/<dataset>/<group>``: before any run its contrasts are declared
+    and its reference probes recorded (``references=False`` skips the probes;
+    ``train=False`` stops there). ``seed_counts`` caps the seeds of a dataset (its first N
+    of ``seeds``). Finished runs are skipped; ``executor`` runs them in this process
+    (default) or on Ray. A failing run does not stop the others: it is recorded under
+    ``<group>/failed/`` and listed in ``output/failures.json``, which is rebuilt from those
+    records. ``device``: ``cpu``, ``cuda`` or ``auto``. ``code``: the code version every
+    record carries (default: read before the first run).
     """
     from randquant.data.standardize import standardize
-    from randquant.engine.provenance import code_version
-    from randquant.engine.settings import RunSpec, run_id
-    from randquant.engine.sweep import run_sweep
-
-    code = code_version() if code is None else code  # read before the first run
+    from randquant.engine.plan import Experiment, run_experiments
 
     slot: dict[str, Dataset] = {}
 
@@ -67,142 +61,77 @@ def run_jobs(
             slot[name] = standardize(loader(name, budgets[name]))
         return slot[name]
 
-    jobs, not_run = _without_twins(jobs, load)
-    settings = {
-        id(job): job_settings(job, budgets[job.dataset], len(load(job.dataset).train), device)
-        for job in jobs
-    }
     caps = seed_counts or {}
-
-    def seeds_of(job: Job) -> list[int]:
-        return list(seeds[: caps.get(job.dataset, len(seeds))])
-
-    ids: dict[tuple[int, str, int], str] = {}
-    for job in jobs:  # run ids hash the data's shape: load each dataset once to name its runs
-        for augment in job.augments:
-            for seed in seeds:
-                ids[(id(job), augment, seed)] = run_id(
-                    load(job.dataset), augment, seed, settings[id(job)]
-                )
-    specs = [
-        RunSpec(
+    experiments = [
+        Experiment(
+            folder=output / job.dataset / job.group,
             data=job.dataset,
-            augment=augment,
-            seed=seed,
-            settings=settings[id(job)],
-            output=output / job.dataset / job.group,
-            run_id=ids[(id(job), augment, seed)],
+            arms=job.augments,
+            seeds=tuple(seeds[: caps.get(job.dataset, len(seeds))]),
+            settings=job_settings(job, budgets[job.dataset], len(load(job.dataset).train), device),
+            contrasts=job.contrasts,
             probe_max_iter=budgets[job.dataset].probe_max_iter,
+            probe_in_id=False,
             trainer=trainer,
-            code=code,
         )
-        for seed in seeds
         for job in jobs
-        if seed in seeds_of(job)
-        for augment in job.augments
     ]
-    evidence_first(
-        jobs, budgets, seeds_of, output, load, settings,
-        references=references, code=code, not_run=not_run,
-    )  # fmt: skip
-    if not train:
-        from randquant.engine.index import rebuild_index
-
-        for folder in dict.fromkeys(output / j.dataset / j.group for j in jobs):
-            rebuild_index(folder)
-    outcome = run_sweep(
-        specs if train else [], load, executor=executor, progress=progress, title=title
+    outcome = run_experiments(
+        experiments,
+        load,
+        order="seed",
+        references=references,
+        train=train,
+        executor=executor,
+        progress=progress,
+        title=title,
+        code=code,
     )
     write_failures(output)
     return outcome
 
 
-def _without_twins(
-    jobs: Sequence[Job], load: Callable[[str], Dataset]
-) -> tuple[list[Job], dict[int, dict[str, str]]]:
-    """Each job without the arms whose views equal another's on its data, and the arms left
-    out per job (:func:`randquant.engine.planning.arms_to_run`)."""
-    from dataclasses import replace
+def run_planned(
+    kind: str,
+    profile: str,
+    jobs: Sequence[Job],
+    budgets: dict[str, Budget],
+    seeds: Sequence[int],
+    output: Path,
+    about: dict[str, Any],
+    *,
+    references_only: bool = False,
+    device: str = "auto",
+    **run: Any,
+) -> None:
+    """Record this invocation in ``OUT/<kind>.json`` (seeds, budgets, ``about`` the plan,
+    device), then run ``jobs`` (:func:`run_jobs` with ``run``); when runs failed, the others
+    finish first, then :class:`~randquant.engine.sweep.SweepFailed` names the failed ones."""
+    from dataclasses import asdict
 
-    from randquant.engine.contrasts import default_contrasts
-    from randquant.engine.planning import arms_to_run
+    from randquant.bench.manifest import write_manifest
 
-    kept: list[Job] = []
-    left: dict[int, dict[str, str]] = {}
-    for job in jobs:
-        pairs = list(job.contrasts or default_contrasts(job.augments))
-        plan = arms_to_run(load(job.dataset), job.augments, pairs, rq_on=job.rq_on)
-        new = replace(job, augments=tuple(plan.arms), contrasts=tuple(plan.pairs))
-        kept.append(new)
-        left[id(new)] = plan.not_run
-    return kept, left
+    budget_rows = {n: asdict(b) for n, b in budgets.items()}
+    manifest = {"seeds": list(seeds), **about, "budgets": budget_rows, "device": device}
+    write_manifest(output, kind, profile, manifest)
+    run_jobs(
+        jobs, budgets, seeds, output, title=kind, device=device, train=not references_only, **run
+    ).raise_if_failed()
 
 
 def job_settings(job: Job, budget: Budget, n_train: int, device: str) -> CompareSettings:
     """The concrete settings of ``job``'s runs: the budget, its recipe filling the rest, and
     the epochs that give ``budget.steps`` optimizer steps on ``n_train`` samples."""
     from randquant.engine.recipe import epochs_for_steps, resolve
-    from randquant.engine.settings import CompareSettings
+    from randquant.engine.settings import CompareSettings, with_recipe
 
     batch = resolve(budget.recipe, n_train, 1, batch_size=budget.batch_size).batch_size
     epochs = budget.epochs or epochs_for_steps(budget.steps or 1, n_train, batch)
-    chosen = resolve(budget.recipe, n_train, epochs, batch_size=batch)
-    return CompareSettings(
-        method=job.method,
-        epochs=epochs,
-        encoder=job.encoder,
-        width=budget.width,
-        batch_size=chosen.batch_size,
-        rq_on=job.rq_on,
-        lr=chosen.lr,
-        weight_decay=chosen.weight_decay,
-        device=device,
-        pretrain_options=chosen.pretrain_options,
-    )
-
-
-def evidence_first(
-    jobs: Sequence[Job],
-    budgets: dict[str, Budget],
-    seeds_of: Callable[[Job], list[int]],
-    output: Path,
-    load: Callable[[str], Dataset],
-    settings: dict[int, CompareSettings],
-    *,
-    references: bool = True,
-    code: dict[str, Any] | None = None,
-    not_run: dict[int, dict[str, str]] | None = None,
-) -> None:
-    """Before any run: declare each folder's contrasts and seeds and record its reference
-    probes (raw input, untrained encoder) for every seed; both skip what is already there.
-    ``code``: the code version the reference records carry; ``not_run[id(job)]``: the arms
-    left out of the job as identical to another (named in the declaration)."""
-    from randquant.engine.contrasts import default_contrasts
-    from randquant.engine.declaration import declare
-    from randquant.engine.provenance import command_line
-    from randquant.engine.references import ensure_references
-    from randquant.engine.store import RUNS_DIR
-
-    for job in jobs:
-        folder = output / job.dataset / job.group
-        declare(
-            folder,
-            job.contrasts or default_contrasts(job.augments),
-            seeds_of(job),
-            dataset=job.dataset,
-            runs=len(list((folder / RUNS_DIR).glob("*.json"))),
-            not_run=(not_run or {}).get(id(job)),
-        )
-        if references:
-            ensure_references(
-                folder,
-                load(job.dataset),
-                seeds_of(job),
-                settings[id(job)],
-                probe_max_iter=budgets[job.dataset].probe_max_iter,
-                command=command_line(),
-                code=code,
-            )
+    base = CompareSettings(
+        method=job.method, epochs=epochs, encoder=job.encoder, width=budget.width,
+        rq_on=job.rq_on, device=device,
+    )  # fmt: skip
+    return with_recipe(base, budget.recipe, n_train, batch)
 
 
 def write_failures(output: Path) -> None:

@@ -26,14 +26,12 @@ was designed for (ViTs) and the method of the paper's ImageNet results.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from randquant.bench.manifest import write_manifest
 from randquant.bench.plan import METHODS, SuitePlan, plan_suite
 from randquant.bench.profiles import POWER_SEEDS, SUITE_PROFILES, Loader, load_for_budget
-from randquant.bench.runner import run_jobs
+from randquant.bench.runner import run_planned
 
 if TYPE_CHECKING:
     from randquant.engine.executor import Executor
@@ -72,8 +70,9 @@ def run_suite(
 
     if profile not in SUITE_PROFILES:
         raise ValueError(f"profile must be one of {SUITE_PROFILES}, got {profile!r}")
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
+    from randquant.config import parse_seeds
+
+    parse_seeds(seeds)
     code = checked_code(profile, allow_dirty)
     infos = {d.name: d for d in list_datasets()}
     names = list(datasets) if datasets else [n for n, d in infos.items() if d.installed]
@@ -84,35 +83,29 @@ def run_suite(
         raise ValueError(f"datasets: unknown {unknown}; known: {', '.join(sorted(infos))}")
     triples = [(n, infos[n].layout, infos[n].modality) for n in names]
     plan = plan_suite(triples, profile, groups=groups)
-    write_manifest(
-        output,
+    run_planned(
         "suite",
         profile,
-        {
-            "seeds": list(seeds),
-            "datasets": names,
-            "budgets": {n: asdict(b) for n, b in plan.budgets.items()},
-            "methods": METHODS,
-            "modalities": {n: infos[n].modality for n in names},
-            "skipped": plan.notes,
-            "device": device,
-            **({"allow_dirty": True} if code.get("allow_dirty") else {}),
-        },
-    )
-    run_jobs(
         plan.jobs,
         plan.budgets,
         seeds,
         output,
+        {
+            "datasets": names,
+            "methods": METHODS,
+            "modalities": {n: infos[n].modality for n in names},
+            "skipped": plan.notes,
+            **({"allow_dirty": True} if code.get("allow_dirty") else {}),
+        },
+        references_only=references_only,
+        device=device,
         loader=loader,
         trainer=trainer,
         progress=progress,
-        device=device,
         executor=executor,
         seed_counts=POWER_SEEDS if profile == "power" else None,
-        train=not references_only,
         code=code,
-    ).raise_if_failed()
+    )
     return plan
 
 

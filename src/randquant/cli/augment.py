@@ -53,7 +53,9 @@ def explain(
     modality: Annotated[
         str | None, typer.Option("--modality", help="Default: from the layout.")
     ] = None,
-    rq_on: Annotated[str, typer.Option("--rq-on", help="input or embedding.")] = "input",
+    rq_on: Annotated[
+        str, typer.Option("--rq-on", help="input, embedding or auto (by the layout).")
+    ] = "auto",
 ) -> None:
     """Show what a spec builds for a layout: the input pipeline, the embedding part, mixup.
 
@@ -65,13 +67,13 @@ def explain(
     from rich.markup import escape
 
     from randquant.augment import build_views
-    from randquant.augment.views import MODALITIES
+    from randquant.augment.views import MODALITIES, RQ_ON_CHOICES
     from randquant.data.base import LAYOUTS
 
     for option, value, allowed in (
         ("--layout", layout, LAYOUTS),
         ("--modality", modality, (None, *MODALITIES)),
-        ("--rq-on", rq_on, ("input", "embedding")),
+        ("--rq-on", rq_on, RQ_ON_CHOICES),
     ):
         if value not in allowed:
             names = ", ".join(a for a in allowed if a is not None)

@@ -3,14 +3,15 @@ step and write the report (the sweeps that train many models: :mod:`randquant.cl
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
-from pathlib import Path
 
 import typer
 
 from randquant.cli.app import command_group
-from randquant.cli.device import DeviceOpt, check_device
+from randquant.cli.config import parse
+from randquant.cli.device import check_device
 from randquant.cli.paths import check_output_dir, check_output_file
 
 bench_app = command_group(
@@ -20,45 +21,8 @@ bench_app = command_group(
 )
 
 
-def _int_list(text: str, option: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected comma-separated integers, got {text!r}", param_hint=option
-        ) from None
-    if not values or min(values) < 1:
-        raise typer.BadParameter(f"expected positive integers, got {text!r}", param_hint=option)
-    return values
-
-
-def name_list(text: str | None) -> list[str] | None:
-    """``"a, b,c"`` as ``["a", "b", "c"]``; ``None`` for nothing."""
-    return [v.strip() for v in text.split(",") if v.strip()] if text else None
-
-
-@bench_app.command("op")
-def bench_op(
-    shape: str | None = typer.Option(
-        None, help="Input shape (batch, channels, ...); default 64,3,224,224 (cuda: 256,...)."
-    ),
-    bins: str | None = typer.Option(
-        None, help="Bin counts, comma-separated; default 8,64 (cuda: 8,16,64)."
-    ),
-    dtypes: str | None = typer.Option(
-        None, help="float32, bfloat16, float16, comma-separated; default float32 (cuda: +bf16)."
-    ),
-    threads: int = typer.Option(2, min=1, help="CPU threads for torch and numba."),
-    repeats: int = typer.Option(7, min=1, help="Interleaved rounds; medians are reported."),
-    baseline: bool = typer.Option(True, help="Also time the naive mask-per-bin baseline."),
-    peer: bool = typer.Option(True, help="Also time the official mask-per-bin algorithm."),
-    device: DeviceOpt = "auto",
-    output: Path | None = typer.Option(None, help="Also write the results as JSON here."),
-) -> None:
+def bench_op(ctx: typer.Context) -> None:
     """Time RQ against x.clone(), a naive mask-per-bin baseline and the official algorithm.
-
-    On a GPU (CUDA events), the torch path and the fused Triton kernels (when triton is
-    installed), each as the whole op and as the apply alone; GB/s against the copy's.
 
     Example: randquant bench op --shape 64,3,224,224 --bins 8,64 --threads 2 --device cpu
     """
@@ -67,27 +31,23 @@ def bench_op(
 
     from randquant.bench.op import (
         DEFAULT_SHAPES,
-        DTYPES,
         bandwidth_verdict,
         first_call_seconds,
         rows_as_dicts,
         run_op_bench,
     )
+    from randquant.cli.bench_commands import OpCommand, int_list, name_list
     from randquant.hardware import describe
     from randquant.io import write_json_atomic
 
+    cfg = parse(OpCommand, ctx.args)
+    threads, repeats, output = cfg.threads, cfg.repeats, cfg.output
     if output is not None:
         check_output_file(output, "--output")
-    dims = None if shape is None else _int_list(shape, "--shape")
-    if dims is not None and len(dims) < 2:
-        raise typer.BadParameter("needs at least (batch, channels)", param_hint="--shape")
-    kinds = None if dtypes is None else tuple(name_list(dtypes) or [])
-    if kinds is not None and (not kinds or any(k not in DTYPES for k in kinds)):
-        raise typer.BadParameter(
-            f"expected some of {', '.join(DTYPES)}, got {dtypes!r}", param_hint="--dtypes"
-        )
-    bin_list = None if bins is None else _int_list(bins, "--bins")
-    dev = check_device(device)
+    dims = int_list(cfg.shape, "shape")
+    kinds = None if cfg.dtypes is None else tuple(name_list(cfg.dtypes) or [])
+    bin_list = int_list(cfg.bins, "bins")
+    dev = check_device(cfg.device)
     dims = dims or DEFAULT_SHAPES.get(dev.type, DEFAULT_SHAPES["cpu"])
     console = Console()
     hw = describe(threads)
@@ -103,9 +63,9 @@ def bench_op(
             bins=bin_list,
             threads=threads,
             repeats=repeats,
-            baseline=baseline,
-            peer=peer,
-            device=device,
+            baseline=cfg.baseline,
+            peer=cfg.peer,
+            device=cfg.device,
             dtypes=kinds,
         )
     notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning))
@@ -151,50 +111,25 @@ def bench_op(
         console.print(f"wrote {output}")
 
 
-@bench_app.command("train-step")
-def bench_train_step(
-    batch_size: int = typer.Option(128, min=2, help="Batch size of the timed steps."),
-    width: int = typer.Option(64, min=1, help="Encoder width."),
-    repeats: int = typer.Option(5, min=1, help="Interleaved rounds; medians are reported."),
-    threads: int = typer.Option(2, min=1, help="torch CPU threads."),
-    device: DeviceOpt = "auto",
-    data: Path | None = typer.Option(
-        None, help="Time this .npz instead of the image and audio settings."
-    ),
-    method: str = typer.Option("simclr", help="SSL method for --data."),
-    output: Path | None = typer.Option(
-        Path("benchmarks/results/train_step.json"), help="Where to write the JSON."
-    ),
-) -> None:
+def bench_train_step(ctx: typer.Context) -> None:
     """Share of a real training step (image and audio settings) spent in RQ; target <= 5 %.
 
     Example: randquant bench train-step --batch-size 128 --threads 2 --device cpu
     """
     from randquant.bench.training_cost import run_training_cost
-    from randquant.config import METHOD_NAMES
+    from randquant.cli.bench_commands import TrainStepCommand
     from randquant.io import write_json_atomic
 
+    cfg = parse(TrainStepCommand, ctx.args)
+    output = cfg.output
     if output is not None:
         check_output_file(output, "--output")
-    check_device(device)
-    if data is not None and not data.is_file():
-        raise typer.BadParameter(f"no such file: {data}", param_hint="--data")
-    if method not in METHOD_NAMES:
-        raise typer.BadParameter(
-            f"one of {', '.join(METHOD_NAMES)}, got {method!r}", param_hint="--method"
-        )
     try:
-        result = run_training_cost(
-            batch_size=batch_size,
-            width=width,
-            repeats=repeats,
-            threads=threads,
-            device=device,
-            data=data,
-            method=method,
-        )
+        # the tree's fields are the function's options (output is where the JSON goes)
+        options = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "output"}
+        result = run_training_cost(**options)
     except ValueError as err:
-        if data is None:
+        if cfg.data is None:
             raise
         raise typer.BadParameter(str(err), param_hint="--data") from None  # unreadable file
     for r in result["rows"]:
@@ -208,25 +143,33 @@ def bench_train_step(
         typer.echo(f"wrote {output}")
 
 
-@bench_app.command("report")
-def bench_report(
-    results: Path = typer.Option(Path("benchmarks/results"), help="Result folder root."),
-    profile: str = typer.Option("quick", help="Which suite/ablation profile to report."),
-    docs: Path = typer.Option(Path("docs"), help="Docs folder (report + img/)."),
-    plots: bool = typer.Option(True, help="Also write the PNG plots."),
-) -> None:
+def bench_report(ctx: typer.Context) -> None:
     """Generate docs/benchmarks.md (and docs/img/*.png) from the result files.
 
     Example: randquant bench report --profile quick
     """
     from randquant.bench.report import Inputs, write_report
+    from randquant.cli.bench_commands import ReportCommand
 
-    check_output_dir(docs, "--docs")
+    cfg = parse(ReportCommand, ctx.args)
+    check_output_dir(cfg.docs, "--docs")
     inputs = Inputs(
-        results=results,
-        suite=results / "suite" / profile,
-        ablation=results / "ablation" / profile,
-        docs=docs,
+        results=cfg.results,
+        suite=cfg.results / "suite" / cfg.profile,
+        ablation=cfg.results / "ablation" / cfg.profile,
+        docs=cfg.docs,
     )
-    path = write_report(inputs, plots=plots)
+    path = write_report(inputs, plots=cfg.plots)
     typer.echo(f"wrote {path}")
+
+
+#: Each command hands its arguments to the parser of its config tree (cli/bench_commands.py),
+#: which also reads --config FILE.yaml and prints --help.
+RAW: dict[str, object] = {
+    "ignore_unknown_options": True,
+    "allow_extra_args": True,
+    "help_option_names": [],
+}
+bench_app.command("op", context_settings=RAW, add_help_option=False)(bench_op)
+bench_app.command("train-step", context_settings=RAW, add_help_option=False)(bench_train_step)
+bench_app.command("report", context_settings=RAW, add_help_option=False)(bench_report)

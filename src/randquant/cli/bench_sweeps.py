@@ -1,195 +1,114 @@
-"""``randquant bench suite | ablation | sweep-speed``: the benchmarks that train many models."""
+"""``randquant bench suite | ablation | sweep-speed``: the benchmarks that train many models.
+
+Their options are config trees (:mod:`randquant.cli.bench_commands`), parsed like every
+other command's: flags, ``--config FILE.yaml``, ``--print_config``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import typer
 
-from randquant.cli.bench import bench_app, name_list
-from randquant.cli.device import DeviceOpt, check_device
+from randquant.cli.bench import RAW, bench_app
+from randquant.cli.bench_commands import AblationCommand, RunsCommand, SuiteCommand, name_list
+from randquant.cli.config import parse
 from randquant.cli.paths import check_output_dir, check_output_file
-from randquant.cli.sweep import RayAddressOpt, WorkersOpt
 
 
-def _seed_list(text: str) -> list[int]:
-    try:
-        seeds = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected integers like 0,1,2, got {text!r}", param_hint="--seeds"
-        ) from None
-    if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
-        raise typer.BadParameter(
-            f"expected distinct seeds >= 0, got {text!r}", param_hint="--seeds"
-        )
-    return seeds
-
-
-def _set_threads(threads: int) -> None:
+def _start(cfg: RunsCommand) -> dict[str, Any]:
+    """Check the output folder, set the threads, make the executor: the options every
+    many-model bench command hands to its runner."""
+    from randquant.cli.sweep import check_executor
     from randquant.config import set_threads
 
-    set_threads(threads)
+    check_output_dir(cfg.folder, "--output")
+    set_threads(cfg.threads)
+    executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
+    return {
+        "progress": cfg.progress,
+        "executor": executor,
+        "device": cfg.device,
+        "references_only": cfg.references_only,
+    }
 
 
-@bench_app.command("suite")
-def bench_suite(
-    profile: str = typer.Option("quick", help="quick | full | power (see randquant.bench.suite)."),
-    datasets: str | None = typer.Option(None, help="Comma-separated names; default: all."),
-    seeds: str = typer.Option("0,1,2", help="Seeds, comma-separated."),
-    groups: str | None = typer.Option(None, help="Only these job groups: main, dabs, shed."),
-    output: Path | None = typer.Option(None, help="Default: benchmarks/results/suite/PROFILE."),
-    threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest on a busy box)."),
-    progress: bool = typer.Option(True, help="Show the progress bar."),
-    device: DeviceOpt = "auto",
-    workers: WorkersOpt = None,
-    ray_address: RayAddressOpt = None,
-    references_only: bool = typer.Option(
-        False,
-        "--references-only",
-        help="Only record the reference probes (raw input, untrained encoder) of every "
-        "folder and rebuild the indexes; train nothing.",
-    ),
-    allow_dirty: bool = typer.Option(
-        False,
-        "--allow-dirty",
-        help="Let the power profile run from a tree with uncommitted changes to "
-        "src/randquant (its records are then marked allow_dirty).",
-    ),
-) -> None:
-    """Every dataset x augmentation x seed, resumable; one result file per run.
-
-    With --workers N (N > 1) or --ray-address the runs are Ray tasks (--threads then applies
-    to runs in this process only; each Ray task uses one thread). Exits 1 naming the runs
-    that failed, once the others finished.
-
-    Example: randquant bench suite --profile quick --datasets digits,watch --seeds 0
-    """
-    from randquant.bench.profiles import SUITE_PROFILES
-    from randquant.bench.suite import run_suite
-    from randquant.cli.sweep import check_executor, exit_failed
+@contextmanager
+def _sweep_errors() -> Iterator[None]:
+    """A bad value exits 2 naming it; failed runs exit 1 naming them (the others finished)."""
+    from randquant.cli.sweep import exit_failed
     from randquant.engine.sweep import SweepFailed
 
-    if profile not in SUITE_PROFILES:
-        raise typer.BadParameter(
-            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
-        )
-    out = output or Path("benchmarks/results/suite") / profile
-    check_output_dir(out, "--output")
-    _set_threads(threads)
-    check_device(device)
-    executor = check_executor(workers, ray_address, device)
     try:
-        plan = run_suite(
-            profile,
-            _seed_list(seeds),
-            out,
-            datasets=name_list(datasets),
-            groups=name_list(groups),
-            progress=progress,
-            executor=executor,
-            device=device,
-            references_only=references_only,
-            allow_dirty=allow_dirty,
-        )
+        yield
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     except SweepFailed as err:
         raise exit_failed(err) from None
+
+
+def bench_suite(ctx: typer.Context) -> None:
+    """Every dataset x augmentation x seed, resumable; one result file per run.
+
+    Example: randquant bench suite --profile quick --datasets digits,watch --seeds 0
+    """
+    from randquant.bench.suite import run_suite
+
+    cfg = parse(SuiteCommand, ctx.args)
+    run = _start(cfg)
+    with _sweep_errors():
+        plan = run_suite(
+            cfg.profile,
+            cfg.seed_list,
+            cfg.folder,
+            datasets=name_list(cfg.datasets),
+            groups=name_list(cfg.groups),
+            allow_dirty=cfg.allow_dirty,
+            **run,
+        )
     for note in plan.notes:
         typer.echo(f"skipped: {note}")
-    typer.echo(f"results under {out}")
+    typer.echo(f"results under {cfg.folder}")
 
 
-@bench_app.command("ablation")
-def bench_ablation(
-    profile: str = typer.Option("quick", help="quick | full (the suite's profile table)."),
-    datasets: str = typer.Option(
-        "digits,espeak_digits,mnist1d", help="One dataset per modality, comma-separated."
-    ),
-    seeds: str = typer.Option("0,1,2", help="Seeds, comma-separated."),
-    output: Path | None = typer.Option(None, help="Default: benchmarks/results/ablation/PROFILE."),
-    threads: int = typer.Option(1, min=1, help="torch CPU threads."),
-    progress: bool = typer.Option(True, help="Show the progress bar."),
-    device: DeviceOpt = "auto",
-    workers: WorkersOpt = None,
-    ray_address: RayAddressOpt = None,
-    references_only: bool = typer.Option(
-        False,
-        "--references-only",
-        help="Only record the reference probes of every folder and rebuild the indexes.",
-    ),
-) -> None:
+def bench_ablation(ctx: typer.Context) -> None:
     """RQ ablations: bins, edge spacing, proxy, p, input vs embedding; resumable.
-
-    --workers / --ray-address as for `randquant bench suite`.
 
     Example: randquant bench ablation --datasets digits --seeds 0,1,2
     """
     from randquant.bench.ablation import run_ablation
-    from randquant.bench.profiles import SUITE_PROFILES
-    from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.engine.sweep import SweepFailed
 
-    if profile not in SUITE_PROFILES:
-        raise typer.BadParameter(
-            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
-        )
-    out = output or Path("benchmarks/results/ablation") / profile
-    check_output_dir(out, "--output")
-    _set_threads(threads)
-    check_device(device)
-    executor = check_executor(workers, ray_address, device)
-    names = name_list(datasets) or []
-    try:
+    cfg = parse(AblationCommand, ctx.args)
+    run = _start(cfg)
+    with _sweep_errors():
         run_ablation(
-            profile,
-            _seed_list(seeds),
-            out,
-            datasets=names,
-            progress=progress,
-            executor=executor,
-            device=device,
-            references_only=references_only,
+            cfg.profile, cfg.seed_list, cfg.folder, datasets=name_list(cfg.datasets) or [], **run
         )
-    except ValueError as e:
-        raise typer.BadParameter(str(e)) from None
-    except SweepFailed as err:
-        raise exit_failed(err) from None
-    typer.echo(f"results under {out}")
+    typer.echo(f"results under {cfg.folder}")
 
 
-@bench_app.command("sweep-speed")
-def bench_sweep_speed(
-    dataset: str = typer.Option("digits", help="A named dataset; its suite settings are run."),
-    seeds: str = typer.Option("0,1", help="Seeds, comma-separated (2 x 12 settings = 24 runs)."),
-    workers: int = typer.Option(2, min=2, help="Ray workers of the second sweep."),
-    profile: str = typer.Option(
-        "power", help="The suite profile giving the budget (power: the sweep Ray is for)."
-    ),
-    output: Path | None = typer.Option(
-        Path("benchmarks/results/sweep_speed.json"), help="Where to write the JSON."
-    ),
-    progress: bool = typer.Option(False, help="Show the progress bars."),
-) -> None:
+def bench_sweep_speed(ctx: typer.Context) -> None:
     """Time one sweep in this process, then on a local Ray instance; compare the records.
 
     Example: randquant bench sweep-speed --dataset digits --seeds 0,1 --workers 2
     """
-    from randquant.bench.profiles import SUITE_PROFILES
     from randquant.bench.sweep_speed import run_sweep_speed
+    from randquant.cli.bench_commands import SweepSpeedCommand
     from randquant.cli.sweep import check_executor
+    from randquant.config import parse_seeds
     from randquant.io import write_json_atomic
 
-    if profile not in SUITE_PROFILES:
-        raise typer.BadParameter(
-            f"expected one of {SUITE_PROFILES}, got {profile!r}", param_hint="--profile"
-        )
+    cfg = parse(SweepSpeedCommand, ctx.args)
+    output = cfg.output
     if output is not None:
         check_output_file(output, "--output")
-    check_executor(workers, None)
+    check_executor(cfg.workers, None)
     try:
-        result = run_sweep_speed(dataset, _seed_list(seeds), workers, profile, progress=progress)
+        result = run_sweep_speed(
+            cfg.dataset, parse_seeds(cfg.seeds), cfg.workers, cfg.profile, progress=cfg.progress
+        )
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--dataset") from None
     for name, m in result["modes"].items():
@@ -202,3 +121,8 @@ def bench_sweep_speed(
     if output is not None:
         write_json_atomic(output, result)
         typer.echo(f"wrote {output}")
+
+
+bench_app.command("suite", context_settings=RAW, add_help_option=False)(bench_suite)
+bench_app.command("ablation", context_settings=RAW, add_help_option=False)(bench_ablation)
+bench_app.command("sweep-speed", context_settings=RAW, add_help_option=False)(bench_sweep_speed)

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import ClassVar
 
 from randquant.cli.config import Skips
-from randquant.config import ModelOptions, PretrainConfig, check_seed
+from randquant.config import (
+    ModelOptions,
+    PretrainConfig,
+    check_seed,
+    check_threads,
+    check_workers,
+    parse_seeds,
+)
 from randquant.data.options import DataOptions
 
 #: PretrainConfig fields no command exposes: ``--device`` picks the accelerator, ``--quiet``
@@ -22,8 +29,8 @@ _SET_BY_THE_COMMAND = frozenset({"accelerator", "progress"})
 
 
 def _check_threads(threads: int | None) -> None:
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+    if threads is not None:
+        check_threads(threads)
 
 
 def _check_device(device: str) -> None:
@@ -35,31 +42,9 @@ def _check_device(device: str) -> None:
 def split_augments(augment: str | list[str]) -> list[str]:
     """The specs of ``--augment`` (comma-separated, ``k=v`` options kept attached) or a YAML
     list."""
-    from randquant.engine.compare import split_specs
+    from randquant.augment.spec import split_specs
 
     return list(augment) if isinstance(augment, list) else split_specs(augment)
-
-
-def parse_seeds(seeds: str | list[int]) -> list[int]:
-    """The seeds of ``--seeds 0,1,2`` (or a YAML list); ``ValueError`` names ``seeds``."""
-    if isinstance(seeds, list):
-        found = seeds
-    else:
-        try:
-            found = [int(s) for s in seeds.split(",") if s.strip()]
-        except ValueError:
-            raise ValueError(
-                f"seeds must be comma-separated integers like 0,1,2, got {seeds!r}"
-            ) from None
-    if not found:
-        raise ValueError("seeds must hold at least one seed")
-    if any(s < 0 for s in found):
-        raise ValueError(f"seeds must be >= 0, got {seeds!r}")
-    for s in found:
-        check_seed(s, "seeds")  # the bound, 2**63 - 1, in the message
-    if len(set(found)) != len(found):
-        raise ValueError(f"seeds must not repeat, got {seeds!r}")
-    return found
 
 
 @dataclass(frozen=True)
@@ -182,14 +167,12 @@ class CompareCommand:
         parse_seeds(self.seeds)
         if self.batch_size is not None:
             PretrainConfig(batch_size=self.batch_size)  # the rule's one home
-        from randquant.engine.recipe import RECIPES
+        from randquant.engine.recipe import check_recipe
 
-        if self.recipe not in RECIPES:
-            raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {self.recipe!r}")
+        check_recipe(self.recipe)
         _check_threads(self.threads)
         _check_device(self.device)
-        if self.workers is not None and self.workers < 1:
-            raise ValueError(f"workers must be >= 1, got {self.workers}")
+        check_workers(self.workers)
 
     def arms(self, layout: str) -> list[str]:
         """The augmentation specs, in order: ``--augment``'s, or the default for ``layout``."""

@@ -87,7 +87,8 @@ def normalize_argv(argv: Sequence[str], leaves: dict[str, Any]) -> list[str]:
     """Rewrite short, dashed and bare-boolean flags into the parser's full keys.
 
     ``--batch-size 8`` -> ``--train.batch_size 8``; ``--resume`` -> ``--train.resume true``;
-    a list flag given several times (``--contrast a:b --contrast c:d``) -> one JSON list.
+    ``--no-progress`` -> ``--progress false``; a list flag given several times
+    (``--contrast a:b --contrast c:d``) -> one JSON list.
     """
     aliases = _aliases(leaves)
     out: list[str] = []
@@ -103,6 +104,15 @@ def normalize_argv(argv: Sequence[str], leaves: dict[str, Any]) -> list[str]:
         name, eq, value = token[2:].partition("=")
         key = name.replace("-", "_")
         key = aliases.get(key, key)
+        negated = aliases.get(key.removeprefix("no_"), key.removeprefix("no_"))
+        if (
+            key not in leaves
+            and key.startswith("no_")
+            and not eq
+            and _is(bool, leaves.get(negated))
+        ):
+            out += [f"--{negated}", "false"]
+            continue
         if key not in leaves:
             out.append(token)
             continue
@@ -123,6 +133,12 @@ def normalize_argv(argv: Sequence[str], leaves: dict[str, Any]) -> list[str]:
     return out
 
 
+def _short_names(leaves: dict[str, Any]) -> dict[str, str]:
+    """``{"--train.batch_size": "--batch-size", ...}``: how ``--help`` names each option."""
+    aliases = _aliases(leaves)
+    return {f"--{key}": flag(key, aliases) for key in leaves}
+
+
 @cache
 def _parser(tree: type[Any], skip_items: tuple[tuple[str, frozenset[str]], ...]) -> Any:
     import argparse
@@ -136,16 +152,31 @@ def _parser(tree: type[Any], skip_items: tuple[tuple[str, frozenset[str]], ...])
 
     set_parsing_settings(docstring_parse_attribute_docstrings=True)  # field docs -> --help
 
-    class Formatter(argparse.RawDescriptionHelpFormatter, DefaultHelpFormatter):
-        """Keep the description's line breaks (the examples)."""
-
     skips = dict(skip_items)
+    short = _short_names(_leaves(tree, skips))
+
+    class Formatter(argparse.RawDescriptionHelpFormatter, DefaultHelpFormatter):
+        """Keep the description's line breaks (the examples); name each option as people
+        type it (``--batch-size``, not ``--train.batch_size``)."""
+
+        def _format_action_invocation(self, action: argparse.Action) -> str:
+            names = [short.get(o, o) for o in action.option_strings]
+            if action.option_strings and names != action.option_strings:
+                action = argparse.Action(
+                    list(dict.fromkeys(names)), action.dest, nargs=action.nargs,
+                    metavar=action.metavar, help=action.help,
+                )  # fmt: skip
+            return str(super()._format_action_invocation(action))
+
     nodes = _nodes(tree)
+    prog = getattr(tree, "PROG", f"randquant {tree.__name__.removesuffix('Command').lower()}")
     parser = ArgumentParser(
-        prog=f"randquant {tree.__name__.removesuffix('Command').lower()}",
+        prog=prog,
+        usage=f"{prog} [options]  (--help lists them; --config FILE.yaml reads them)",
         description=(tree.__doc__ or "")
-        + "\nEvery option also answers to its own name (--batch-size for --train.batch_size);\n"
-        "--config FILE.yaml reads the same tree from YAML, --print_config writes it.",
+        + "\nEvery option answers to its own name, with dashes (--batch-size) or as the key of\n"
+        "the tree (--train.batch_size); --config FILE.yaml reads the same tree from YAML,\n"
+        "--print_config writes it. A true/false option also takes --NAME and --no-NAME.",
         exit_on_error=False,
         formatter_class=Formatter,
     )

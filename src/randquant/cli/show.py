@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import typer
 
@@ -84,32 +86,8 @@ def _show_dataset(
     save_gallery(views, output)
 
 
-@app.command("show")
-def show(
-    image: Path | None = typer.Option(
-        None, help="An image file; default: a real photo shipped in scikit-learn."
-    ),
-    output: Path | None = typer.Option(
-        None,
-        help="Where to write the picture, in its suffix's format: .png, .jpg, ... "
-        "(default: rq_bins.png, or gallery_DATASET.png).",
-    ),
-    bins: str | None = typer.Option(
-        None, help="Bin counts, comma-separated (default: 2,4,8,16); photo mode only."
-    ),
-    seed: int = typer.Option(0, help="Seed of the draws (and of the samples shown)."),
-    dataset: str | None = typer.Option(
-        None, help="A named dataset: draw a gallery of its samples and two augmented views."
-    ),
-    augment: str = typer.Option("rq", help="Augmentation spec of the gallery, e.g. crop+rq."),
-    rq_on: str | None = typer.Option(
-        None,
-        "--rq-on",
-        help="input or embedding (default: embedding for text tokens, else input).",
-    ),
-    n: int = typer.Option(6, "--n", help="Samples in the gallery."),
-    profile: str = typer.Option("quick", help="Dataset profile: quick or full."),
-) -> None:
+@dataclass(frozen=True)
+class ShowCommand:
     """Write a picture (PNG, JPEG, ... from the suffix of --output): an image at several RQ
     bin counts, or a gallery of a dataset's views.
 
@@ -119,6 +97,40 @@ def show(
 
       randquant show --dataset furniture --augment crop+rq --n 4 --output furniture.png
     """
+
+    PROG: ClassVar[str] = "randquant show"
+
+    image: Path | None = None
+    """An image file; default: a real photo shipped in scikit-learn."""
+    output: Path | None = None
+    """Where to write the picture, in its suffix's format: .png, .jpg, ... (default:
+    rq_bins.png, or gallery_DATASET.png)."""
+    bins: str | None = None
+    """Bin counts, comma-separated (default: 2,4,8,16); photo mode only."""
+    seed: int = 0
+    """Seed of the draws (and of the samples shown)."""
+    dataset: str | None = None
+    """A named dataset: draw a gallery of its samples and two augmented views."""
+    augment: str = "rq"
+    """Augmentation spec of the gallery, e.g. crop+rq."""
+    rq_on: str | None = None
+    """input or embedding (default: embedding for text tokens, else input)."""
+    n: int = 6
+    """Samples in the gallery."""
+    profile: str = "quick"
+    """Dataset profile: quick or full."""
+
+
+def show(ctx: typer.Context) -> None:
+    """Write a picture: an image at several RQ bin counts, or a gallery of a dataset's views.
+
+    Example: randquant show --output docs/img/rq_bins.png --bins 2,4,8,16
+    """
+    from randquant.cli.config import parse
+
+    cfg = parse(ShowCommand, ctx.args)
+    image, output, bins, seed = cfg.image, cfg.output, cfg.bins, cfg.seed
+    dataset, augment, rq_on, n = cfg.dataset, cfg.augment, cfg.rq_on, cfg.n
     if dataset is None:
         gallery_only = {"--augment": augment != "rq", "--rq-on": rq_on, "--n": n != 6}
         for option, given in gallery_only.items():
@@ -135,5 +147,13 @@ def show(
             )
         output = output or Path(f"gallery_{dataset}.png")
         _check_output(output, seed)
-        _show_dataset(dataset, augment, rq_on, n, profile, seed, output)
+        _show_dataset(dataset, augment, rq_on, n, cfg.profile, seed, output)
     typer.echo(f"wrote {output}")
+
+
+app.command(  # its arguments go to the parser of its config tree (cli/config.py)
+    "show",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                      "help_option_names": []},
+    add_help_option=False,
+)(show)  # fmt: skip

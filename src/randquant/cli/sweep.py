@@ -36,10 +36,13 @@ RayAddressOpt = Annotated[
 def check_executor(workers: int | None, address: str | None, device: str = "cpu") -> Executor:
     """The executor of ``--workers`` / ``--ray-address``; ``BadParameter`` (exit 2) naming the
     option when it cannot work (e.g. Ray not installed)."""
+    from randquant.config import check_workers
     from randquant.engine.executor import Executor
 
-    if workers is not None and workers < 1:
-        raise typer.BadParameter(f"must be >= 1, got {workers}", param_hint="--workers")
+    try:
+        check_workers(workers)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--workers") from None
     gpus = 1.0 if device in ("cuda", "gpu") else 0.0
     if device == "auto":
         import torch

@@ -33,12 +33,11 @@ def _check(ok: bool, option: str, message: str) -> None:
 
 
 def _set_threads(threads: int | None) -> None:
-    """Apply ``--threads`` (checked by the command's tree; the numba RQ kernel follows torch's
-    thread count)."""
+    """Apply ``--threads`` to torch and numba (checked by the command's tree)."""
     if threads is not None:
-        import torch
+        from randquant.config import set_threads
 
-        torch.set_num_threads(threads)
+        set_threads(threads)
 
 
 def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> None:
@@ -222,8 +221,7 @@ def compare_cmd(ctx: typer.Context) -> None:
     from randquant.cli.config import parse
     from randquant.cli.paths import check_output_dir
     from randquant.cli.sweep import check_executor, exit_failed
-    from randquant.engine.compare import run_compare
-    from randquant.engine.settings import CompareSettings
+    from randquant.engine.compare import CompareOptions, run_compare
     from randquant.engine.sweep import SweepFailed
 
     cfg = parse(CompareCommand, ctx.args, skips=CompareCommand.SKIPS)
@@ -233,21 +231,24 @@ def compare_cmd(ctx: typer.Context) -> None:
         _contrasts(cfg.contrast, cfg.arms("image"))
     _set_threads(cfg.threads)
     check_output_dir(output, "--output")
-    base = CompareSettings.from_config(cfg.model, cfg.train, cfg.device)
     executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
     ds = _load_source(cfg.source)
     _check_classes(ds, cfg.source.data)
     specs = cfg.arms(ds.layout)
-    pairs = _contrasts(cfg.contrast, specs)
+    options = CompareOptions(
+        model=cfg.model,
+        train=cfg.train,
+        batch_size=cfg.batch_size,
+        recipe=cfg.recipe,
+        device=cfg.device,
+        contrasts=_contrasts(cfg.contrast, specs),
+        keep_checkpoints=cfg.keep_checkpoints,
+        progress=not cfg.quiet,
+    )
     _check_augments(specs, ds, cfg.model.rq_on, cfg.model.encoder)
-    opts = {name: getattr(base, name) for name in ("encoder", "width", "rq_on", "lr",
-            "weight_decay", "device", "pretrain_options")}  # fmt: skip
     with _checkpoint_errors("--output"):
         try:
-            run_compare(ds, specs, base.method, base.epochs, cfg.seed_list, output, **opts,
-                        batch_size=cfg.batch_size, recipe=cfg.recipe,
-                        keep_checkpoints=cfg.keep_checkpoints, progress=not cfg.quiet,
-                        executor=executor, contrasts=pairs)  # fmt: skip
+            run_compare(ds, specs, cfg.seed_list, output, options, executor=executor)
         except SweepFailed as err:
             raise exit_failed(err) from None
     typer.echo((output / "results.md").read_text())

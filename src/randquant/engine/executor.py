@@ -35,6 +35,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from randquant.config import check_threads, check_workers, set_threads
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -70,10 +72,8 @@ class Executor:
     max_retries: int = MAX_RETRIES
 
     def __post_init__(self) -> None:
-        if self.workers is not None and self.workers < 1:
-            raise ValueError(f"workers must be >= 1, got {self.workers}")
-        if self.threads < 1:
-            raise ValueError(f"threads must be >= 1, got {self.threads}")
+        check_workers(self.workers)
+        check_threads(self.threads)
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
         if self.gpus_per_task < 0:
@@ -146,15 +146,7 @@ def execute(
 
 def _run_task(fn: Callable[[Any, Any], Any], task: Any, payload: Any, threads: int) -> Any:
     """The body of every Ray task: pin the thread count, then call ``fn``."""
-    import torch
-
-    torch.set_num_threads(threads)
-    try:
-        import numba
-
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    except ImportError:
-        pass
+    set_threads(threads)
     return fn(task, payload)
 
 

@@ -68,10 +68,16 @@ PAPER = Recipe("paper", None, None, None, 10, False)
 SMALL = Recipe("small", "adamw", 1e-3, 1e-4, 0.1, True)
 
 
-def choose_recipe(name: str, n_train: int) -> Recipe:
-    """``paper``, ``small``, or for ``auto`` the one that fits ``n_train`` samples."""
+def check_recipe(name: str) -> str:
+    """``name`` if it is one of :data:`RECIPES`, else ``ValueError`` listing them."""
     if name not in RECIPES:
         raise ValueError(f"recipe must be one of {', '.join(RECIPES)}, got {name!r}")
+    return name
+
+
+def choose_recipe(name: str, n_train: int) -> Recipe:
+    """``paper``, ``small``, or for ``auto`` the one that fits ``n_train`` samples."""
+    check_recipe(name)
     if name == "auto":
         return PAPER if n_train >= LARGE_DATA else SMALL
     return PAPER if name == "paper" else SMALL

@@ -5,7 +5,7 @@
 sweep. Training itself is :mod:`randquant.engine.run`.
 
 >>> CompareSettings(method="byol", epochs=5, batch_size=64).model().rq_on
-'input'
+'auto'
 """
 
 from __future__ import annotations
@@ -34,16 +34,22 @@ _TRAIN_FIELDS = ("method", "epochs", "batch_size", "lr", "weight_decay")
 
 @dataclass(frozen=True)
 class CompareSettings:
-    """Everything about a run except the augmentation and the seed."""
+    """Everything about a run except the augmentation and the seed.
 
-    method: str = "simclr"
-    epochs: int = 100
-    encoder: str = "auto"
-    width: int = 64
-    batch_size: int = 256
-    rq_on: str = "input"
-    lr: float | None = None
-    weight_decay: float | None = None
+    The fields are those of :class:`~randquant.config.PretrainConfig` and
+    :class:`~randquant.config.ModelOptions`, with their defaults and their checks; the
+    others of ``PretrainConfig`` travel in ``pretrain_options``. The fields are flat because
+    :func:`run_id` hashes them: a run keeps its id across versions.
+    """
+
+    method: str = PretrainConfig.method
+    epochs: int = PretrainConfig.epochs
+    encoder: str = ModelOptions.encoder
+    width: int = ModelOptions.width
+    batch_size: int = PretrainConfig.batch_size
+    rq_on: str = ModelOptions.rq_on
+    lr: float | None = PretrainConfig.lr
+    weight_decay: float | None = PretrainConfig.weight_decay
     device: str = "auto"
     pretrain_options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -85,6 +91,32 @@ class CompareSettings:
         return PretrainConfig(
             **own, seed=seed, accelerator=accelerator, **run, **dict(self.pretrain_options)
         )
+
+
+def with_recipe(
+    settings: CompareSettings, recipe: str, n_train: int, batch_size: int | None = None
+) -> CompareSettings:
+    """``settings`` with the batch size, lr, weight decay, optimizer and warm-up that were
+    left unset filled by ``recipe`` for ``n_train`` training samples
+    (:func:`randquant.engine.recipe.resolve`); ``batch_size=None`` takes the recipe's."""
+    from randquant.engine.recipe import resolve
+
+    chosen = resolve(
+        recipe,
+        n_train,
+        settings.epochs,
+        batch_size=batch_size,
+        lr=settings.lr,
+        weight_decay=settings.weight_decay,
+        pretrain_options=settings.pretrain_options,
+    )
+    return dataclasses.replace(
+        settings,
+        batch_size=chosen.batch_size,
+        lr=chosen.lr,
+        weight_decay=chosen.weight_decay,
+        pretrain_options=chosen.pretrain_options,
+    )
 
 
 def run_id(

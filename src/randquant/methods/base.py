@@ -25,7 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from randquant.methods.optim import OPTIMIZERS, build_optimizer, param_groups, warmup_cosine
+from randquant.config import check_optimizer
+from randquant.methods.optim import build_optimizer, param_groups, warmup_cosine
 
 if TYPE_CHECKING:
     from randquant.augment import ViewAugmentation
@@ -184,8 +185,7 @@ class SSLMethod(pl.LightningModule):
         if num_classes < 1:
             raise ValueError(f"num_classes must be >= 1, got {num_classes!r}")
         optimizer = hparams.optimizer or self.default_optimizer
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+        check_optimizer(optimizer)
         self.encoder = encoder
         self.feature_dim = out_dim
         self.view_aug = views

@@ -25,7 +25,9 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-OPTIMIZERS: tuple[str, ...] = ("lars", "adamw")
+from randquant.config import OPTIMIZER_NAMES
+
+OPTIMIZERS: tuple[str, ...] = OPTIMIZER_NAMES
 #: Trust coefficient of LARS (MoCo v3 and BYOL use 0.001).
 LARS_TRUST_COEFFICIENT = 0.001
 #: Momentum of LARS' SGD.

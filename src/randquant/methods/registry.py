@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from randquant.config import check_method
 from randquant.methods.base import HParams, SSLMethod
 from randquant.methods.byol import BYOL
 from randquant.methods.moco_v3 import MoCoV3
@@ -39,7 +40,4 @@ def build_method(
 ) -> SSLMethod:
     """Build the SSL method ``name`` over ``encoder``; ``options`` go to its constructor
     (e.g. ``temperature=0.2`` or ``hidden_dim=512``)."""
-    key = name.lower().replace("-", "_")
-    if key not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {name!r}")
-    return METHODS[key](encoder, views, num_classes, cfg, **options)
+    return METHODS[check_method(name)](encoder, views, num_classes, cfg, **options)

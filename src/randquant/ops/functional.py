@@ -11,7 +11,7 @@ from randquant.ops.backend import fast_kernel
 from randquant.ops.memory import empty_like_for_kernel
 from randquant.ops.options import RQOptions, check_input, group_shape, group_view, ungroup
 from randquant.ops.params import QuantizationParams
-from randquant.ops.sampler import sample_quantization_params
+from randquant.ops.sampler import sample_from
 
 
 def _byte_span(t: torch.Tensor) -> tuple[int, int]:
@@ -67,7 +67,18 @@ def apply_quantization(
     receives the result without a new allocation on the numba path; it may be ``x`` itself.
     """
     x = check_input(x)
-    opts = RQOptions.build(options, **kwargs)
+    return apply_params(x, params, RQOptions.build(options, **kwargs), out=out)
+
+
+def apply_params(
+    x: torch.Tensor,
+    params: QuantizationParams,
+    opts: RQOptions,
+    *,
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """:func:`apply_quantization` of an input already checked by ``check_input`` (so an op
+    call checks its input once)."""
     if not isinstance(params, QuantizationParams):
         raise TypeError(f"params must be QuantizationParams, got {type(params).__name__}")
     dims = opts.dims(x.ndim)
@@ -75,7 +86,7 @@ def apply_quantization(
     if out is not None:
         _check_out(out, x)
     if x.dtype == torch.bool:
-        y = apply_quantization(x.to(torch.uint8), params, options=opts).to(torch.bool)
+        y = apply_params(x.to(torch.uint8), params, opts).to(torch.bool)
         return y if out is None else out.copy_(y)
     if x.numel() == 0:
         return x.clone() if out is None else out
@@ -155,5 +166,5 @@ def randomized_quantization(
         True
     """
     opts = RQOptions.build(options, num_bins, **kwargs)
-    params = sample_quantization_params(x, generator=generator, options=opts)
-    return apply_quantization(x, params, out=out, options=opts)
+    x = check_input(x)
+    return apply_params(x, sample_from(x, opts, generator), opts, out=out)

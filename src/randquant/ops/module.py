@@ -9,10 +9,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from randquant.ops.functional import apply_quantization
-from randquant.ops.options import RQOptions
+from randquant.ops.functional import apply_params
+from randquant.ops.options import RQOptions, check_input
 from randquant.ops.params import QuantizationParams
-from randquant.ops.sampler import sample_quantization_params
+from randquant.ops.sampler import sample_from, sample_quantization_params
 
 
 class RandomizedQuantization(nn.Module):
@@ -64,9 +64,10 @@ class RandomizedQuantization(nn.Module):
         """Quantize ``x`` with ``params``, or with a fresh draw from ``generator``."""
         if isinstance(generator, QuantizationParams):
             raise TypeError("pass a drawn QuantizationParams as aug(x, params=params)")
+        x = check_input(x)  # once per call: the draw and the apply take it checked
         if params is None:
-            params = self.sample_params(x, generator)
-        return apply_quantization(x, params, out=out, options=self.options)
+            params = sample_from(x, self.options, generator)
+        return apply_params(x, params, self.options, out=out)
 
     def apply(  # type: ignore[override]
         self,

@@ -54,9 +54,8 @@ def draw_params(x: torch.Tensor, opts: RQOptions, draw: Draw) -> QuantizationPar
 
     Draws are made in this order: inner-edge fractions (``spacing="random"``), proxy fractions
     (``proxy="random"``), then one apply draw per sample (``0 < p < 1``). The torch sampler
-    and the numpy twin differ only in ``draw``.
+    and the numpy twin differ only in ``draw``. ``x`` is a tensor (its dtype is checked here).
     """
-    x = check_input(x)
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     cdtype = compute_dtype(x.dtype)
@@ -108,7 +107,14 @@ def sample_quantization_params(
     :func:`draw_params`.
     """
     opts = RQOptions.build(options, num_bins, **kwargs)
-    x = check_input(x)
+    return sample_from(check_input(x), opts, generator)
+
+
+def sample_from(
+    x: torch.Tensor, opts: RQOptions, generator: torch.Generator | None
+) -> QuantizationParams:
+    """:func:`sample_quantization_params` of an input already checked by ``check_input``
+    (so an op call checks its input once)."""
     check_generator(generator, x.device)
 
     def draw(shape: tuple[int, ...], dtype: torch.dtype | None) -> torch.Tensor:
