@@ -137,3 +137,17 @@ def test_print_the_floors() -> None:
     for level in sorted(by_floor, reverse=True):
         print(f"floor {level:2d}: {', '.join(sorted(by_floor[level]))}")
     assert by_floor
+
+
+def test_the_engine_package_and_the_config_import_no_lightning() -> None:
+    """``randquant.config`` promises no heavy imports; ``randquant.engine`` loads Lightning
+    only when ``pretrain`` is first used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, randquant.config, randquant.engine, randquant.engine.compare; "
+        "print('lightning' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -251,10 +251,10 @@ def test_arms_identical_on_the_data_are_not_run_and_are_named(tmp_path: Path) ->
         test=SplitData(two.test.x[:, :1], two.test.y),
     )
     trainer = Counter()
-    options = CompareOptions(
-        train=PretrainConfig(epochs=1), device="cpu", progress=False, references=False
-    )
-    recs = run_compare(one, ["none", "channel_mask", "rq"], [0], tmp_path, options, trainer=trainer)
+    recs = compare(
+        one, ["none", "channel_mask", "rq"], "simclr", 1, [0], tmp_path,
+        device="cpu", progress=False, trainer=trainer, references=False,
+    )  # fmt: skip
     # one channel: channel_mask always keeps it, so it is none; it is never trained
     assert [a for a, _ in trainer.calls] == ["none", "rq"] and len(recs) == 2
     declared = json.loads((tmp_path / "contrasts.json").read_text())
@@ -264,5 +264,8 @@ def test_arms_identical_on_the_data_are_not_run_and_are_named(tmp_path: Path) ->
     assert "Not run, their views equal another arm's on this data: channel_mask (= none)." in md
     # on two channels it is a real arm
     again = Counter()
-    run_compare(two, ["none", "channel_mask"], [0], tmp_path / "two", options, trainer=again)
+    compare(
+        two, ["none", "channel_mask"], "simclr", 1, [0], tmp_path / "two",
+        device="cpu", progress=False, trainer=again, references=False,
+    )  # fmt: skip
     assert [a for a, _ in again.calls] == ["none", "channel_mask"]

@@ -43,12 +43,13 @@ def run_jobs(
     Each job is one experiment of the planner (:func:`randquant.engine.plan.run_experiments`),
     written under ``output/<dataset>/<group>``: before any run its contrasts are declared
     and its reference probes recorded (``references=False`` skips the probes;
-    ``train=False`` stops there). ``seed_counts`` caps the seeds of a dataset (its first N
-    of ``seeds``). Finished runs are skipped; ``executor`` runs them in this process
+    ``train=False`` stops there; arms whose views equal another's on a job's data are not
+    run and the declaration names them). ``code``: the code version every record carries
+    (default: read once, before the first run). ``seed_counts`` caps the seeds of a dataset
+    (its first N of ``seeds``). Finished runs are skipped; ``executor`` runs them in this process
     (default) or on Ray. A failing run does not stop the others: it is recorded under
     ``<group>/failed/`` and listed in ``output/failures.json``, which is rebuilt from those
-    records. ``device``: ``cpu``, ``cuda`` or ``auto``. ``code``: the code version every
-    record carries (default: read before the first run).
+    records. ``device``: ``cpu``, ``cuda`` or ``auto``.
     """
     from randquant.data.standardize import standardize
     from randquant.engine.plan import Experiment, run_experiments

@@ -239,7 +239,7 @@ class SuiteCommand(RunsCommand):
     """Only these job groups: main, dabs, shed."""
     allow_dirty: bool = False
     """Let the power profile run from a tree with uncommitted changes to src/randquant (its
-    records and manifest are then marked allow_dirty); without it, it refuses."""
+    records and manifest are then marked allow_dirty)."""
 
 
 @dataclass(frozen=True)

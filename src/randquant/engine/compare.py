@@ -86,7 +86,10 @@ def run_compare(
 
     The dataset is standardised per channel (train statistics) first. Through the planner
     (:func:`~randquant.engine.plan.run_experiments`) the contrasts are declared in
-    ``contrasts.json`` and the references recorded (``references/``) before any run; after
+    ``contrasts.json`` with the seeds (seeds added by a later call are a separate, post hoc
+    analysis), arms whose views equal another's on this data are left out
+    (:func:`~randquant.engine.planning.arms_to_run`; ``channel_mask`` on one channel is
+    ``none``) and the references recorded (``references/``) before any run; after
     every run, ``runs/<run_id>.json`` and the index ``results.json``, ``results.csv`` and
     ``results.md`` are written atomically. Finished runs are skipped, so calling this again
     after an interruption resumes. ``trainer`` replaces :func:`pretrain_one` (for tests and

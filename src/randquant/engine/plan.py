@@ -4,13 +4,12 @@ An :class:`Experiment` is one comparison folder: the arms (augmentation specs) a
 one dataset under one :class:`~randquant.engine.settings.CompareSettings`, and the contrasts
 its index tests. :func:`run_experiments` is the one door through which ``randquant compare``
 and every ``randquant bench`` command that compares augmentations go: before any run it
-drops the arms whose views equal another's on the data
-(:func:`~randquant.engine.planning.arms_to_run`), declares each folder's dataset,
-contrasts and seeds (``contrasts.json``, :mod:`randquant.engine.declaration`; seeds added
-by a later call are a separate, post hoc analysis), records its reference probes
-(``references/``) and reads the code version once; then it builds one
-:class:`~randquant.engine.settings.RunSpec` per (arm, seed), each carrying that code
-version, and runs them as one sweep.
+leaves out the arms whose views equal another's on the data
+(:func:`~randquant.engine.planning.arms_to_run`), declares each folder's contrasts and seeds
+(``contrasts.json``, :mod:`randquant.engine.declaration`: seeds added later are a separate,
+post hoc analysis) and records its reference probes (``references/``), then it builds one
+:class:`~randquant.engine.settings.RunSpec` per (arm, seed) and runs them as one sweep. The
+code version every record carries is read once, before the first run.
 
 >>> exp = Experiment(Path("out"), "digits", ("rq", "none"), (0, 1), CompareSettings())
 >>> exp.pairs()
@@ -78,9 +77,9 @@ class Experiment:
         self, dataset: Dataset, arm: str, seed: int, code: dict[str, Any] | None = None
     ) -> RunSpec:
         """The run of ``arm`` and ``seed`` (``dataset``: the standardised data, for its id;
-        ``code``: the code version it starts from, default: read now)."""
+        ``code``: the code version the run starts from, default read now)."""
         probe = {"max_iter": self.probe_max_iter} if self.probe_in_id else None
-        return RunSpec(
+        spec = RunSpec(
             data=self.data,
             augment=arm,
             seed=seed,
@@ -91,19 +90,8 @@ class Experiment:
             keep_checkpoints=self.keep_checkpoints,
             trainer=self.trainer,
             progress=self.progress,
-            code=code_version() if code is None else code,
         )
-
-
-def without_twins(experiment: Experiment, dataset: Dataset) -> tuple[Experiment, dict[str, str]]:
-    """``experiment`` without the arms whose views equal another's on ``dataset`` (and the
-    contrasts naming them), and those arms (``{arm: the arm it equals}``)."""
-    plan = arms_to_run(
-        dataset, experiment.arms, experiment.pairs(), rq_on=experiment.settings.rq_on
-    )
-    if not plan.not_run:
-        return experiment, {}
-    return replace(experiment, arms=tuple(plan.arms), contrasts=tuple(plan.pairs)), plan.not_run
+        return spec if code is None else replace(spec, code=code)
 
 
 def prepare(
@@ -112,18 +100,21 @@ def prepare(
     *,
     references: bool = True,
     code: dict[str, Any] | None = None,
-    not_run: dict[str, str] | None = None,
-) -> None:
-    """Before any run: declare the folder's dataset, contrasts and seeds (naming the arms
-    ``not_run``) and record the reference probes (raw input, untrained encoder) of every
-    seed, with ``code`` as their code version; both skip what is already there."""
+) -> Experiment:
+    """Before any run: leave out the arms identical to another on ``dataset`` (and the
+    contrasts naming them), declare the folder's contrasts and seeds (naming what was left
+    out) and record the reference probes (raw input, untrained encoder) of every seed; each
+    skips what is already there. Returns the experiment with the arms that will run."""
+    plan = arms_to_run(
+        dataset, experiment.arms, experiment.pairs(), rq_on=experiment.settings.rq_on
+    )
     declare(
         experiment.folder,
-        experiment.pairs(),
+        plan.pairs,
         experiment.seeds,
-        dataset=experiment.data,
+        dataset=dataset.name,
         runs=len(list((experiment.folder / RUNS_DIR).glob("*.json"))),
-        not_run=not_run,
+        not_run=plan.not_run,
     )
     if references:
         ensure_references(
@@ -135,6 +126,7 @@ def prepare(
             command=command_line(),
             code=code,
         )
+    return replace(experiment, arms=tuple(plan.arms), contrasts=tuple(plan.pairs))
 
 
 def run_specs(
@@ -145,9 +137,7 @@ def run_specs(
 ) -> list[RunSpec]:
     """Every run of ``experiments``: arm-major within each experiment (``"arm"``), or each
     seed of every experiment before the next seed of any (``"seed"``). Each experiment's
-    dataset is loaded once, for the ids of all its runs; ``code``: the code version every
-    run carries (default: read once, here)."""
-    code = code_version() if code is None else code
+    dataset is loaded once, for the ids of all its runs."""
     made: dict[tuple[int, str, int], RunSpec] = {}
     for i, e in enumerate(experiments):
         dataset = load(e.data)
@@ -182,19 +172,14 @@ def run_experiments(
 
     ``load(name)`` returns the standardised dataset an experiment's ``data`` names.
     ``references=False`` skips the reference probes; ``train=False`` stops after them and
-    rebuilds each folder's index. ``code``: the code version every record carries
-    (default: read once, here, before the first run).
+    rebuilds each folder's index. ``code``: the code version every record carries (default:
+    read here, once, before the first run).
     """
-    code = code_version() if code is None else code
-    planned = []
-    for experiment in experiments:
-        dataset = load(experiment.data)
-        kept, not_run = without_twins(experiment, dataset)
-        prepare(kept, dataset, references=references, code=code, not_run=not_run)
-        planned.append(kept)
-    specs = run_specs(planned, load, order, code)
+    code = code if code is not None else code_version()
+    prepared = [prepare(e, load(e.data), references=references, code=code) for e in experiments]
+    specs = run_specs(prepared, load, order, code)
     if not train:
-        for folder in dict.fromkeys(e.folder for e in planned):
+        for folder in dict.fromkeys(e.folder for e in prepared):
             rebuild_index(folder)
     return run_sweep(
         specs if train else [], load, executor=executor, progress=progress, title=title
