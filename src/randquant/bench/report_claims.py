@@ -78,7 +78,7 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         "arm's on every seed (views equal by construction). The contrasts that count in one "
         "claim × modality cell are one Holm family across its datasets; beside each its 95 % "
         "interval and the simultaneous one (Bonferroni over the cell). Verdict rules: "
-        f'`randquant.bench.evidence` ("on par" = every simultaneous CI above '
+        f'`randquant.bench.claims` ("on par" = every simultaneous CI above '
         f"−{100 * PAR_MARGIN:.0f} points). n.d. = no detectable difference; *not learned "
         "at this budget* = the modality has runs but no contrast that counts.",
         "",
@@ -88,10 +88,10 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         "steps on a few hundred to a few thousand samples on a shared 2-core CPU, and probe "
         "on the same small dataset. A verdict here is about this scale only. The power "
         "profile's budgets (60–200 steps) are short, and where the raw input still probes "
-        "higher (the table of what the power profile's runs learned, below) a verdict is "
-        "about augmentations that have not learned what the input holds. Contrasts at "
-        "compare's default budget (100 epochs), where digits does beat its raw pixels, are "
-        'in "Does `randquant compare` learn with its defaults?" below.',
+        "higher (the table of which runs learned, below) a verdict is "
+        "about augmentations that have not learned what the input holds; the rule above keeps "
+        "such verdicts out. Contrasts at compare's default budget (100 epochs) are in \"Does "
+        '`randquant compare` learn with its defaults?" below.',
         "",
     ]
     from randquant.bench.profiles import POWER_SEEDS
@@ -141,17 +141,26 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     items = item_intervals((inputs.power, inputs.suite), found, suite, "main")
     lines += claims_table(cells, items)
     late = sorted(f"{d} ({src})" for src, d in post_hoc)
-    if late:
-        lines += [
-            "Post hoc (`benchmarks/results/history.json`: a commit held these folders' run "
-            "records before their `contrasts.json`, so the contrasts were declared after the "
-            "runs could be read): " + ", ".join(late) + ". A verdict resting only on them says "
-            "so. Seeds, datasets and contrasts are declared in each folder's `contrasts.json` "
-            "before its first run, with the seed count; seeds added later start a new, "
-            "separately labelled analysis (an *extension*, post hoc), never merged into the "
-            "declared one (`randquant.engine.declaration`).",
-            "",
-        ]
+    lines += [
+        "**Stopping rule.** Seeds, datasets and contrasts are declared in each folder's "
+        "`contrasts.json` before its first run, with the seed count "
+        "(`randquant.engine.declaration`); the index tests the declared contrasts on the "
+        "declared seeds. Seeds added later start a new, separately labelled analysis (an "
+        "*extension*, post hoc), never merged into the declared one. Folders older than "
+        "this rule get their declared seed count from the git history "
+        "(`benchmarks/results/history.json`: the seeds of the first commit that held runs, "
+        "or the count fixed in code before the first run, e.g. the power profile's "
+        "`POWER_SEEDS`)."
+        + (
+            " Post hoc (a commit held these folders' run records before their "
+            "`contrasts.json`, so the contrasts were declared after the runs could be read): "
+            + ", ".join(late)
+            + ". A verdict resting only on them says so."
+            if late
+            else ""
+        ),
+        "",
+    ]
     lines += [
         "Which runs learned, by the rule the verdicts rest on (`randquant.evaluate.learned`; "
         "linear probe, an arm *above* a reference when its paired 95 % interval over seeds "
