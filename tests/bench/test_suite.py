@@ -174,16 +174,36 @@ def test_a_manifest_from_before_invocation_files_is_kept(tmp_path: Path) -> None
     assert m["datasets"] == ["x", "y"]
 
 
-def test_demo_jobs_keep_the_augmentations_that_fit() -> None:
-    from randquant.bench.demo import DEMO_AUGMENTS, DemoChoice, demo_jobs
+def test_demo_arms_are_compares_and_flat_vectors_get_no_crop() -> None:
+    from randquant.bench.demo import DEMO_AUGMENTS, arms_for
+    from randquant.cli.commands import DEFAULT_ARMS
 
-    jobs = demo_jobs(
-        DemoChoice(("speech", "table"), ()),
-        {"speech": "audio", "table": "tabular"},
-        {"speech": "sequence", "table": "vector"},
+    assert ",".join(DEMO_AUGMENTS) == DEFAULT_ARMS
+    arms, pairs = arms_for("vector")
+    assert "crop" not in ",".join(arms) and pairs[0] == ("rq", "noise")
+    assert arms_for("image")[1][0] == ("crop+rq", "crop")  # the declared contrast
+
+
+def test_demo_says_in_one_line_where_nothing_learned() -> None:
+    from randquant.bench.demo import _learned_line
+
+    acc = {"crop+rq": 80.0, "crop": 85.0, "rq": 60.0}
+    assert _learned_line("d", acc, 90.0, 50.0).startswith("d: nothing learned past the references")
+    assert "no RQ arm did" in _learned_line("d", acc, 82.0, 50.0)
+    assert _learned_line("d", acc, 70.0, 50.0).startswith("d: crop+rq 80.0 beats both references")
+
+
+def test_demo_contrast_line_reads_the_per_item_test() -> None:
+    from randquant.bench.demo import _contrast_line
+
+    tests = [{"a": "crop+rq", "b": "crop", "metric": "linear_acc", "seed": 0, "a_only": 20,
+              "b_only": 3, "p": 0.0004}]  # fmt: skip
+    line = _contrast_line("d", "crop+rq", "crop", {"crop+rq": 90.0, "crop": 85.5}, tests)
+    assert "crop+rq − crop = +4.5 points" in line and line.endswith("crop+rq better")
+    tests[0].update(a_only=3, b_only=4, p=1.0)
+    assert _contrast_line("d", "crop+rq", "crop", {"crop+rq": 85.0, "crop": 85.5}, tests).endswith(
+        "no detectable difference"
     )
-    assert jobs[0].augments == DEMO_AUGMENTS and jobs[0].method == "byol"
-    assert "crop+rq" not in jobs[1].augments and "rq" in jobs[1].augments
 
 
 def test_training_step_cost_is_measured() -> None:
@@ -194,3 +214,20 @@ def test_training_step_cost_is_measured() -> None:
     assert 0 < cost.rq_share_pct < 100
     with pytest.raises(ValueError, match="repeats"):
         measure_step(stand_in(), "simclr", name="x", repeats=0)
+
+
+def test_the_power_profile_refuses_a_dirty_tree_unless_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import randquant.engine.provenance as sweep_mod
+    from randquant.bench.suite import checked_code, run_suite
+
+    dirty = {"randquant": "0.1.0", "git_commit": "abc", "git_dirty": True}
+    monkeypatch.setattr(sweep_mod, "code_version", lambda: dict(dirty))
+    with pytest.raises(ValueError, match="--allow-dirty"):
+        run_suite("power", [0], tmp_path / "out", datasets=["digits"])
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+    assert checked_code("power", True) == {**dirty, "allow_dirty": True}
+    assert checked_code("quick", False) == dirty  # other profiles only record it
+    monkeypatch.setattr(sweep_mod, "code_version", lambda: {**dirty, "git_dirty": False})
+    assert "allow_dirty" not in checked_code("power", True)

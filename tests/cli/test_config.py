@@ -121,7 +121,7 @@ def test_list_options_repeat_and_yaml_lists() -> None:
     assert cfg.contrast == ["rq:none", "a:b"]
     assert cfg.arms("image") == ["none", "rq:bins=4,p=0.5"] and cfg.seed_list == [0, 1, 2]
     default = parse(CompareCommand, ["--data", "x.npz", "--output", "o"], skips=skips)
-    assert default.arms("image") == ["crop+rq", "crop", "rq", "noise", "none"]
+    assert default.arms("image") == ["crop+rq", "crop", "rq", "noise"]
     assert default.arms("points") == default.arms("sequence") == default.arms("image")
     assert default.arms("vector") == ["rq", "noise", "mask", "none"]  # nothing to crop
     probe = parse(ProbeCommand, ["--checkpoint", "e.pt", "--dataset", "digits", "--k", "3"])

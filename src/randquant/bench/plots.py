@@ -132,6 +132,56 @@ def grouped_bars(rows: Sequence[Setting], path: Path) -> Path:
     return _save(fig, path)
 
 
+def reference_bars(rows: Sequence[Setting], refs: dict[str, dict[str, float]], path: Path) -> Path:
+    """Bars per dataset and arm with both references drawn as lines across each group
+    (raw input dashed, untrained encoder dotted); a 95 % t interval over seeds only where
+    an arm has two seeds or more (one seed: no bar of zero width pretending to be one)."""
+    from scipy import stats
+
+    order = list(dict.fromkeys(s.augment for s in rows))
+    datasets = list(dict.fromkeys(s.dataset for s in rows))
+    grid = {(s.dataset, s.augment): s for s in rows}
+    fig = _figure(max(6.0, 1.1 * len(datasets) * max(1, len(order)) / 2), 4.2)
+    ax = fig.subplots()
+    import matplotlib
+
+    colours = matplotlib.colormaps["tab10"]
+    width = 0.8 / max(1, len(order))
+    for i, aug in enumerate(order):
+        xs, ys, errs = [], [], []
+        for j, d in enumerate(datasets):
+            found = grid.get((d, aug))
+            if found is None:
+                continue
+            vals = [100 * float(r.linear_acc) for r in found.runs]
+            mean = sum(vals) / len(vals)
+            half = 0.0
+            if len(vals) > 1:
+                half = float(stats.t.ppf(0.975, len(vals) - 1) * stats.sem(vals))
+            xs.append(j + (i - len(order) / 2 + 0.5) * width)
+            ys.append(mean)
+            errs.append(half)
+        shown = any(e > 0 for e in errs)
+        hatch = "//" if "rq" in aug else None
+        ax.bar(xs, ys, width, yerr=errs if shown else None, label=aug, color=colours(i % 10),
+               hatch=hatch, capsize=2)  # fmt: skip
+    styles = {"raw_input": ("--", "black", "raw input"), "untrained": (":", "dimgray",
+              "untrained encoder")}  # fmt: skip
+    for kind, (style, colour, label) in styles.items():
+        for j, d in enumerate(datasets):
+            value = refs.get(d, {}).get(kind)
+            if value is not None:
+                ax.hlines(100 * value, j - 0.45, j + 0.45, linestyles=style, colors=colour,
+                          linewidth=1.5, label=label if j == 0 else None)  # fmt: skip
+    seeds = sorted({len(s.runs) for s in rows})
+    note = "1 seed: no intervals" if seeds == [1] else "95 % t interval over seeds"
+    ax.set_xticks(range(len(datasets)), datasets)
+    ax.set_ylabel("linear probe accuracy %")
+    ax.set_title(f"Linear probe per arm, references as lines ({note}; RQ hatched)")
+    ax.legend(fontsize=7, ncols=3, loc="lower right")
+    return _save(fig, path)
+
+
 Curve = dict[str, list[tuple[int, float, float, float]]]
 
 

@@ -20,7 +20,7 @@ def demo(ctx: typer.Context) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from randquant.bench.demo import comparison_rows, run_demo
+    from randquant.bench.demo import comparison_rows, run_demo, verdict_lines
     from randquant.cli.bench_commands import DemoCommand
     from randquant.config import set_threads
 
@@ -38,6 +38,8 @@ def demo(ctx: typer.Context) -> None:
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    for line in verdict_lines(output, choice.datasets):
+        console.print(line, highlight=False)
     console.print(
         f"pictures: {output / 'img'}; run records: {output / 'runs'}; "
         f"{time.perf_counter() - start:.0f} s in all"

@@ -19,8 +19,12 @@ import typer
 from randquant.cli.device import check_device
 
 if TYPE_CHECKING:
+    from torch import nn
+
+    from randquant.cli.commands import CompareCommand
     from randquant.data.base import Dataset
     from randquant.data.options import DataOptions
+    from randquant.engine.defaults import Plan
 
 
 def _bad(option: str, message: str) -> typer.BadParameter:
@@ -217,6 +221,8 @@ def compare_cmd(ctx: typer.Context) -> None:
       randquant compare --data motions.npz --augment none,noise,rq,crop+rq \
           --method simclr --epochs 100 --seeds 0,1,2 --output results/motions --threads 1
     """
+    from dataclasses import replace
+
     from randquant.cli.commands import CompareCommand
     from randquant.cli.config import parse
     from randquant.cli.paths import check_output_dir
@@ -236,17 +242,25 @@ def compare_cmd(ctx: typer.Context) -> None:
     _check_classes(ds, cfg.source.data)
     _check_output_folder(output, ds.name)
     specs = cfg.arms(ds.layout)
+    plan = _plan(cfg, ds, len(specs) * len(cfg.seed_list), executor.workers)
+    _check_augments(specs, ds, cfg.model.rq_on, plan.encoder)
+    if not cfg.quiet or cfg.epochs is None:
+        typer.echo(plan.describe() if cfg.epochs is None else f"encoder {plan.encoder}, "
+                   f"width {plan.width}, {cfg.epochs} epochs (--epochs)")  # fmt: skip
+    batch: int | None = cfg.batch_size if cfg.batch_size is not None else plan.batch_size
+    if cfg.recipe != "auto" and cfg.batch_size is None:
+        batch = None  # the named recipe's own batch
     options = CompareOptions(
-        model=cfg.model,
-        train=cfg.train,
-        batch_size=cfg.batch_size,
+        model=replace(cfg.model, encoder=plan.encoder, width=plan.width),
+        train=replace(cfg.train, epochs=cfg.epochs if cfg.epochs is not None else plan.epochs),
+        batch_size=batch,
         recipe=cfg.recipe,
         device=cfg.device,
         contrasts=_contrasts(cfg.contrast, specs),
         keep_checkpoints=cfg.keep_checkpoints,
         progress=not cfg.quiet,
+        run_seconds=plan.run_seconds,
     )
-    _check_augments(specs, ds, cfg.model.rq_on, cfg.model.encoder)
     with _checkpoint_errors("--output"):
         try:
             run_compare(ds, specs, cfg.seed_list, output, options, executor=executor)
@@ -254,6 +268,44 @@ def compare_cmd(ctx: typer.Context) -> None:
             raise exit_failed(err) from None
     typer.echo((output / "results.md").read_text())
     typer.echo(f"results written to {output}/results.json, results.csv, results.md")
+
+
+def _plan(cfg: CompareCommand, ds: Dataset, runs: int, workers: int | None) -> Plan:
+    """The defaults plan of ``compare`` (:mod:`randquant.engine.defaults`): encoder, width, batch
+    and steps; explicit options win. ``--budget 10m`` times a step here first."""
+    from randquant.engine.defaults import make_plan, measure_step_seconds, parse_budget
+    from randquant.engine.executor import default_workers
+    from randquant.engine.recipe import LARGE_DATA
+
+    budget = parse_budget(cfg.budget) if cfg.budget is not None else None
+    parallel = workers or default_workers()
+
+    def measure(model: nn.Module, batch: int) -> float:
+        import torch
+
+        threads = torch.get_num_threads()
+        if parallel > 1:
+            torch.set_num_threads(1)  # each Ray task trains on one thread
+        try:
+            return measure_step_seconds(model, batch, layout=ds.layout)
+        finally:
+            torch.set_num_threads(threads)
+
+    large = len(ds.train) >= LARGE_DATA
+    return make_plan(
+        layout=ds.layout,
+        sample_shape=ds.sample_shape,
+        n_train=len(ds.train),
+        n_test=len(ds.test),
+        runs=runs,
+        workers=parallel,
+        budget=budget,
+        encoder=cfg.encoder,
+        width=cfg.width,
+        batch_size=cfg.batch_size if cfg.batch_size is not None or not large else 256,
+        meta=ds.meta,
+        measure=measure,
+    )
 
 
 def _check_output_folder(output: Path, dataset: str) -> None:

@@ -53,6 +53,9 @@ class CompareOptions:
     probe_max_iter: int = 500
     keep_checkpoints: bool = False
     progress: bool = True
+    #: An estimate of one run's seconds (e.g. :attr:`randquant.engine.defaults.Plan.run_seconds`)
+    #: that feeds the sweep's time left until the first run ends.
+    run_seconds: float | None = None
 
     def __post_init__(self) -> None:
         from randquant.engine.recipe import check_recipe
@@ -87,7 +90,10 @@ def run_compare(
 
     The dataset is standardised per channel (train statistics) first. Through the planner
     (:func:`~randquant.engine.plan.run_experiments`) the contrasts are declared in
-    ``contrasts.json`` and the references recorded (``references/``) before any run; after
+    ``contrasts.json`` with the seeds (seeds added by a later call are a separate, post hoc
+    analysis), arms whose views equal another's on this data are left out
+    (:func:`~randquant.engine.planning.arms_to_run`; ``channel_mask`` on one channel is
+    ``none``) and the references recorded (``references/``) before any run; after
     every run, ``runs/<run_id>.json`` and the index ``results.json``, ``results.csv`` and
     ``results.md`` are written atomically. Finished runs are skipped, so calling this again
     after an interruption resumes. ``trainer`` replaces :func:`pretrain_one` (for tests and
@@ -125,6 +131,7 @@ def run_compare(
         executor=executor,
         progress=options.progress,
         title=f"compare on {data.name}",
+        run_seconds=options.run_seconds,
     )
     outcome.raise_if_failed()
     return outcome.records

@@ -6,7 +6,7 @@ One comparison folder holds::
     failed/<run_id>.json        a run that failed: its error and traceback
     references/<ref_id>.json    a ReferenceRecord, one per seed
     checkpoints/<run_id>/       the checkpoint of a run in progress
-    contrasts.json              the contrasts declared before any run
+    contrasts.json              the dataset, contrasts and seeds declared before any run
     results.json/.csv/.md       the index, rebuilt from the records (engine.index)
 
 Every file is written atomically (a temporary name in the same folder, then ``os.replace``),
@@ -21,10 +21,10 @@ PosixPath('out/runs/rq__simclr__e5__s0__0123456789ab.json')
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from randquant.engine.declaration import read_declaration
 from randquant.engine.record_check import record_files, skipped
 from randquant.engine.records import Pair, ReferenceRecord, RunRecord
 from randquant.io import write_json_atomic, write_text_atomic
@@ -33,7 +33,6 @@ RUNS_DIR = "runs"
 FAILED_DIR = "failed"
 REFERENCES_DIR = "references"
 CHECKPOINTS_DIR = "checkpoints"
-CONTRASTS_FILE = "contrasts.json"
 INDEX_LOCK = ".index.lock"
 
 
@@ -134,15 +133,9 @@ def read_failures(root: Path) -> list[dict[str, Any]]:
     return out
 
 
-def declare_contrasts(folder: Path, pairs: Sequence[Pair]) -> None:
-    """Write ``folder/contrasts.json`` (the pairs the index will test), atomically."""
-    write_json_atomic(folder / CONTRASTS_FILE, {"pairs": [list(p) for p in pairs]})
-
-
 def declared_contrasts(folder: Path) -> list[Pair] | None:
-    """The pairs declared for ``folder``, or ``None`` when nothing was declared."""
-    try:
-        data = json.loads((folder / CONTRASTS_FILE).read_text(encoding="utf-8"))
-        return [(str(a), str(b)) for a, b in data["pairs"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    """The pairs declared for ``folder`` (:mod:`randquant.engine.declaration`, which writes
+    ``contrasts.json`` with the seeds before the first run), or ``None`` when nothing was
+    declared."""
+    decl = read_declaration(folder)
+    return None if decl is None else list(decl.pairs)

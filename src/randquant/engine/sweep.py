@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from randquant.engine.executor import Executor, execute
+from randquant.engine.executor import Executor, default_workers, execute
 from randquant.engine.index import rebuild_index
 from randquant.engine.provenance import provenance
 from randquant.engine.records import RunRecord
@@ -84,6 +84,43 @@ def _index_order(specs: Sequence[RunSpec]) -> Callable[[RunRecord], Any]:
     return lambda r: (rank.get(r.run_id, len(rank)), r.run_id)
 
 
+class SweepClock:
+    """The time left for the whole sweep: from the runs finished so far (their pace over the
+    elapsed time, which counts parallel workers), before the first one from ``run_seconds``
+    (an estimate of one run) and the ``workers`` that run at once.
+
+    >>> clock = SweepClock(todo=4, workers=2, run_seconds=60.0, started=0.0)
+    >>> clock.left(finished=0, now=30.0), clock.left(finished=2, now=100.0)
+    (90.0, 100.0)
+    """
+
+    def __init__(
+        self, *, todo: int, workers: int, run_seconds: float | None, started: float
+    ) -> None:
+        self.todo, self.workers, self.run_seconds = todo, max(1, workers), run_seconds
+        self.started = started
+
+    def left(self, *, finished: int, now: float) -> float | None:
+        """Seconds left after ``finished`` of the runs to do, or None when unknown."""
+        elapsed = max(0.0, now - self.started)
+        remaining = max(0, self.todo - finished)
+        if finished > 0:
+            return remaining * elapsed / finished
+        if self.run_seconds is None:
+            return None
+        waves = -(-remaining // self.workers)
+        return max(0.0, waves * self.run_seconds - elapsed)
+
+    def text(self, *, finished: int, now: float) -> str:
+        """``about 12 min left`` (or ``time left: not known yet``)."""
+        left = self.left(finished=finished, now=now)
+        if left is None:
+            return "time left: not known yet"
+        if left < 90:
+            return f"about {left:.0f} s left"
+        return f"about {left / 60:.0f} min left"
+
+
 def run_sweep(
     specs: Sequence[RunSpec],
     load: Callable[[str], Dataset],
@@ -93,6 +130,7 @@ def run_sweep(
     title: str = "sweep",
     on_failed: Callable[[RunSpec, str], None] | None = None,
     index_every_s: float = INDEX_EVERY_S,
+    run_seconds: float | None = None,
 ) -> SweepOutcome:
     """Run every spec whose record is missing; write each record as its run ends.
 
@@ -102,6 +140,8 @@ def run_sweep(
     others go on. A folder's index is rebuilt when a run ends there and its last rebuild is
     ``index_every_s`` old (a rebuild reads every record; after each run it cost a busy
     2-core sweep a fifth of a core), and always at the end, also when the sweep is stopped.
+    The progress shows the time left for the whole sweep (:class:`SweepClock`; ``run_seconds``
+    estimates one run until the first one ends).
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -125,13 +165,32 @@ def run_sweep(
     rebuilt: dict[Path, float] = {}
     per_run_bars = any(s.progress for s in todo)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    workers = 1 if not executor.uses_ray else (executor.workers or default_workers())
+    clock = SweepClock(
+        todo=len(todo), workers=workers, run_seconds=run_seconds, started=time.monotonic()
+    )
+    ended = [0]  # runs of ``todo`` finished or failed
 
-    with Progress(*columns, TimeElapsedColumn(), disable=not progress) as bar:
-        task = bar.add_task(title, total=len(specs), completed=len(specs) - len(todo))
+    with Progress(
+        *columns,
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[left]}"),
+        disable=not progress,
+    ) as bar:
+        left = clock.text(finished=0, now=time.monotonic())
+        task = bar.add_task(title, total=len(specs), completed=len(specs) - len(todo), left=left)
+
+        def tick() -> None:
+            bar.update(task, left=clock.text(finished=ended[0], now=time.monotonic()))
 
         def start(spec: RunSpec) -> None:
             bar.update(task, description=f"{title}: {spec.data} {spec.augment} seed {spec.seed}")
-            if per_run_bars:  # the run's own bar needs the console: pause ours
+            tick()
+            if per_run_bars:  # the run's own bar needs the console: pause ours, say the time
+                bar.console.print(
+                    f"{title}: run {ended[0] + 1} of {len(todo)} ({spec.augment}, seed "
+                    f"{spec.seed}); sweep: {clock.text(finished=ended[0], now=time.monotonic())}"
+                )
                 bar.stop()
 
         def done(spec: RunSpec, record: RunRecord) -> None:
@@ -145,7 +204,9 @@ def run_sweep(
                 rebuilt[spec.output] = time.monotonic()
             if per_run_bars:
                 bar.start()
+            ended[0] += 1
             bar.advance(task)
+            tick()
 
         def fail(spec: RunSpec, error: str, trace: str) -> None:
             now = time.time()
@@ -159,7 +220,9 @@ def run_sweep(
                     "seed": spec.seed,
                     "error": error,
                     "traceback": trace,
-                    "provenance": provenance(spec.command, spec.settings.device, now, now),
+                    "provenance": provenance(
+                        spec.command, spec.settings.device, now, now, code=spec.code
+                    ),
                 },
             )
             failed.append((spec, error))
@@ -168,7 +231,9 @@ def run_sweep(
             bar.console.print(f"[red]failed[/] {spec.label}: {error}")
             if on_failed is not None:
                 on_failed(spec, error)
+            ended[0] += 1
             bar.advance(task)
+            tick()
 
         def load_once(name: Hashable) -> Dataset:
             bar.update(task, description=f"{title}: loading {name}")

@@ -8,6 +8,7 @@ from typing import Any
 
 from randquant.models.base import Encoder, check_width
 from randquant.models.cnn1d import CNN1d
+from randquant.models.conv_net import ConvNet
 from randquant.models.pointnet import PointNet
 from randquant.models.resnet import ResNet
 from randquant.models.spec_cnn import SpecCNN
@@ -17,6 +18,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "auto": "pick from the layout: image->resnet, audio->spec_cnn, sequence->cnn1d, "
     "points->pointnet, vector/tokens->transformer",
     "resnet": "small ResNet for images (CIFAR stem up to 64 px, ImageNet stem above)",
+    "convnet": "plain 4-block CNN for small images (conv-BN-ReLU-maxpool, no shortcuts)",
     "cnn1d": "residual 1-D CNN for multichannel sequences (N, C, L)",
     "spec_cnn": "BYOL-A style CNN on log-mel spectrograms (N, n_mels, T)",
     "pointnet": "PointNet for point sets (N, P, 3)",
@@ -25,6 +27,7 @@ _DESCRIPTIONS: dict[str, str] = {
 }
 _LAYOUTS: dict[str, tuple[str, ...]] = {
     "resnet": ("image",),
+    "convnet": ("image",),
     "cnn1d": ("sequence",),
     "spec_cnn": ("sequence",),
     "pointnet": ("points",),
@@ -93,6 +96,8 @@ def build_encoder(
     encoder: Encoder
     if resolved == "resnet":
         encoder = ResNet(in_channels=shape[0], image_size=(shape[1], shape[2]), width=width)
+    elif resolved == "convnet":
+        encoder = ConvNet(in_channels=shape[0], image_size=(shape[1], shape[2]), width=width)
     elif resolved == "cnn1d":
         encoder = CNN1d(in_channels=shape[0], width=width)
     elif resolved == "spec_cnn":
