@@ -135,3 +135,18 @@ def test_a_ray_address_where_nothing_answers_is_refused_before_references(tmp_pa
     text = _flat(result.output)
     assert result.exit_code == 2 and f"cannot reach a Ray cluster at {address}" in text, text
     assert not (out / "references").exists()
+
+
+def test_a_copied_reference_counts_once(tmp_path: Path) -> None:
+    from randquant.engine.records import ReferenceRecord
+    from randquant.engine.store import load_references, save_reference
+
+    probes = {"linear_acc": 0.5, "knn_acc": 0.5, "linear_f1": 0.5, "knn_f1": 0.5}
+    ref = ReferenceRecord(
+        dataset="toy", seed=0, encoder="mlp", width=8, raw_input=probes, untrained=probes,
+        ref_id="r0",
+    )  # fmt: skip
+    path = save_reference(tmp_path, ref)
+    shutil.copy(path, path.with_name("copy.json"))
+    with pytest.warns(SkippedRecordWarning, match=r"copy.json: it holds reference 'r0'"):
+        assert [r.ref_id for r in load_references(tmp_path)] == ["r0"]

@@ -109,9 +109,14 @@ def load_references(folder: Path) -> list[ReferenceRecord]:
     out = []
     for path in record_files(folder / REFERENCES_DIR):
         try:
-            out.append(ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+            record = ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError, AttributeError) as err:
             skipped(path, str(err)[:200])
+            continue
+        if record.ref_id != path.stem:  # a copy: its reference would count twice
+            skipped(path, f"it holds reference {record.ref_id!r}, not the one its name says")
+            continue
+        out.append(record)
     return sorted(out, key=lambda r: (r.seed, r.ref_id))
 
 
