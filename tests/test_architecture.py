@@ -35,6 +35,9 @@ FLOORS: dict[str, int] = {
     "randquant.methods": 4,
     # the engine: records and their layout -> one run | analysis -> sweep -> compare
     "randquant.engine.records": 5,
+    "randquant.engine.record_check": 5,
+    "randquant.engine.ray_address": 5,
+    "randquant.engine.declaration": 5,
     "randquant.engine.provenance": 5,
     "randquant.engine.recipe": 5,
     "randquant.engine.defaults": 5,
@@ -43,6 +46,7 @@ FLOORS: dict[str, int] = {
     "randquant.engine.data": 5,
     "randquant.engine.store": 6,
     "randquant.engine.settings": 6,
+    "randquant.engine.planning": 6,
     "randquant.engine.contrasts": 6,
     "randquant.engine.tables": 6,
     "randquant.engine.datamodule": 6,
@@ -136,3 +140,17 @@ def test_print_the_floors() -> None:
     for level in sorted(by_floor, reverse=True):
         print(f"floor {level:2d}: {', '.join(sorted(by_floor[level]))}")
     assert by_floor
+
+
+def test_the_engine_package_and_the_config_import_no_lightning() -> None:
+    """``randquant.config`` promises no heavy imports; ``randquant.engine`` loads Lightning
+    only when ``pretrain`` is first used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, randquant.config, randquant.engine, randquant.engine.compare; "
+        "print('lightning' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

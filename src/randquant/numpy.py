@@ -57,6 +57,36 @@ def _as_tensor(a: object) -> torch.Tensor:
     return t
 
 
+def _unmask(a: object) -> tuple[object, Array | None]:
+    """A masked array as a plain one with NaN where masked (so masked values neither set the
+    range nor get quantized), and its mask; other input unchanged, mask None.
+
+    Integer and bool masked arrays have no NaN to stand for a masked value: ``TypeError``."""
+    if not isinstance(a, np.ma.MaskedArray):
+        return a, None
+    mask = np.ma.getmaskarray(a)  # type: ignore[no-untyped-call]
+    data = np.asarray(a.data)
+    if not mask.any():
+        return data, None
+    if data.dtype.kind != "f":
+        raise TypeError(
+            f"a is a masked array of dtype {data.dtype} with {int(mask.sum())} masked values; "
+            "masks are honoured for float arrays only (masked values are left out like NaN): "
+            "pass a.astype(np.float32), or a.filled(value) to quantize the filled values"
+        )
+    return np.where(mask, np.array(np.nan, data.dtype), data), mask
+
+
+def _remask(y: Array, a: object, mask: Array | None) -> Array:
+    """``y`` with ``a``'s masked values and mask put back (a plain array when no mask)."""
+    if mask is None or not isinstance(a, np.ma.MaskedArray):
+        return y
+    out: Array = np.ma.MaskedArray(  # type: ignore[no-untyped-call]
+        np.where(mask, a.data, y), mask=mask, fill_value=a.fill_value
+    )
+    return out
+
+
 def _generator(rng: object) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
@@ -96,7 +126,7 @@ def sample_params(
     None for fresh entropy. Options as in :func:`randquant.randomized_quantization`.
     """
     opts = RQOptions.build(options, num_bins, **kwargs)
-    x = _as_tensor(a)
+    x = _as_tensor(_unmask(a)[0])
     gen = _generator(rng)
 
     def draw(shape: tuple[int, ...], dtype: torch.dtype | None) -> torch.Tensor:
@@ -114,14 +144,18 @@ def apply(
     options: RQOptions | None = None,
     **kwargs: Any,
 ) -> Array:
-    """Quantize ``a`` with ``params``; deterministic, output dtype and shape equal ``a``'s."""
+    """Quantize ``a`` with ``params``; deterministic, output dtype and shape equal ``a``'s.
+
+    A float ``numpy.ma.MaskedArray`` comes back masked: its masked values are left out of the
+    range and returned unchanged (an integer one with masked values is refused)."""
     opts = RQOptions.build(options, **kwargs)
-    x = _as_tensor(a)
+    plain, mask = _unmask(a)
+    x = _as_tensor(plain)
     tp = _to_torch(params)
     cdtype = compute_dtype(x.dtype)
     tp = torch_params.QuantizationParams(tp.edges.to(cdtype), tp.proxies.to(cdtype), tp.applied)
     y: Array = functional.apply_quantization(x, tp, options=opts).numpy()
-    return y
+    return _remask(y, a, mask)
 
 
 def randomized_quantization(

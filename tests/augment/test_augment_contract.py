@@ -61,7 +61,9 @@ def test_shape_dtype_device_and_determinism(name: str, layout: str, modality: st
 
 @pytest.mark.parametrize("layout", ["sequence", "image", "points", "vector"])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float16])
-@pytest.mark.parametrize("name", ["rq", "noise", "mask", "channel_mask", "crop", "specific"])
+@pytest.mark.parametrize(
+    "name", ["rq", "noise", "mask", "channel_mask", "scarf", "crop", "specific"]
+)
 def test_other_float_dtypes_are_kept(name: str, layout: str, dtype: torch.dtype) -> None:
     if name == "crop" and layout == "vector":
         pytest.skip("crop has no vector form")

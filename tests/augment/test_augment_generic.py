@@ -6,7 +6,7 @@ import pytest
 import torch
 from aug_batches import gen, make_batch
 
-from randquant.augment import ChannelMask, GaussianNoise, RandomMask, RandQuant
+from randquant.augment import ChannelMask, GaussianNoise, RandomMask, RandQuant, Scarf
 
 torch.set_num_threads(1)
 
@@ -154,3 +154,32 @@ def test_rq_ste_passes_gradients_straight_through() -> None:
     assert t.grad is not None and torch.equal(t.grad, torch.ones_like(t))
     same = RandQuant(layout="embedding", bins=4)(t.detach(), generator=gen(0))
     assert torch.allclose(y.detach(), same, atol=1e-6), "the forward values do not change"
+
+
+def test_scarf_takes_each_corrupted_value_from_another_row_at_the_same_position() -> None:
+    # rows hold distinct values, so every output element tells which row it came from
+    n, d = 64, 40
+    x = torch.arange(n, dtype=torch.float32)[:, None] * 1000 + torch.arange(d)[None, :]
+    y = Scarf(layout="vector", p=0.6)(x, generator=gen(0))
+    source_row = (y // 1000).long()
+    column = (y % 1000).long()
+    assert torch.equal(column, torch.arange(d).expand(n, d)), "a value moved across features"
+    corrupted = source_row != torch.arange(n)[:, None]
+    assert corrupted.float().mean().item() == pytest.approx(0.6, abs=0.03)
+    # donors are spread over the other rows, not one fixed neighbour
+    donors = source_row[corrupted] - torch.arange(n)[:, None].expand(n, d)[corrupted]
+    assert len(torch.unique(donors % n)) > n // 2
+    # p = 1: every element comes from another row, never its own
+    small = x[:3]
+    everything = Scarf(layout="vector", p=1.0)(small, generator=gen(2))
+    assert ((everything // 1000).long() != torch.arange(3)[:, None]).all()
+
+
+def test_scarf_on_sequences_keeps_channel_and_time_and_dtype() -> None:
+    x = torch.arange(8 * 3 * 5, dtype=torch.float64).reshape(8, 3, 5)
+    y = Scarf(layout="sequence", p=1.0)(x, generator=gen(1))
+    assert y.dtype == torch.float64
+    assert torch.equal(y % 15, x % 15)  # same channel and time step, another sample
+    assert not torch.equal(y // 15, x // 15)
+    assert torch.equal(Scarf(layout="sequence", p=0.0)(x, generator=gen(1)), x)
+    assert torch.equal(Scarf(layout="vector")(x[:1, 0], generator=gen(1)), x[:1, 0])

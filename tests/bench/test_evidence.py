@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from randquant.bench.evidence import CLAIMS, judge
+from randquant.bench.claims import CLAIMS, judge
 from randquant.evaluate.stats import Contrast
 
 
@@ -216,7 +216,8 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
             folder, ReferenceRecord("digits", seed, "enc", 64, raw, untrained, f"r{seed}")
         )
     save_run(tmp_path / "mnist1d_defaults" / "runs", run("rq", 0, 0.5))  # no references: no row
-    lines = defaults_table([folder, tmp_path / "mnist1d_defaults", tmp_path / "x_small"])
+    history = {"defaults_fixed": {"commit": "abcdef0"}, "datasets": {"digits": {}}, "folders": {}}
+    lines = defaults_table([folder, tmp_path / "mnist1d_defaults", tmp_path / "x_small"], history)
     text = "\n".join(lines)
     # crop+rq 90.5 on average: 4.5 points above the raw input (paired differences 5, 4, 5, 4:
     # a tight CI above 0) and level with the untrained encoder (0.5 points, differences -0.5,
@@ -235,3 +236,61 @@ def test_defaults_table_tests_the_declared_arm_against_both_references(tmp_path:
         save_reference(top, ReferenceRecord("watch", seed, "enc", 64, raw, full, f"w{seed}"))
     text = "\n".join(defaults_table([top]))
     assert "| +0.0 (the same on every seed) | `crop+rq` 100.0 | +100.0 (the same" in text, text
+    # no history: no dataset is called held out
+    assert (
+        "| watch | sensor | unknown; at its ceiling: the untrained encoder scores 100.0 %" in text
+    )
+    # a dataset the history does not name is held out; seeds grown after looking: the
+    # declared (first committed) count is the analysis, the extension is labelled post hoc
+    grown = {"declared_seeds": 2, "seeds_beyond_declaration": True}
+    history = {
+        "defaults_fixed": {"commit": "abcdef0"},
+        "datasets": {},
+        "folders": {f"{tmp_path.name}/digits_defaults": grown},
+    }
+    text = "\n".join(defaults_table([folder], history))
+    assert "| digits | image | held out | 2 | `crop+rq` 90.5 |" in text, text
+    assert "| digits | image | held out, post hoc | 4 (grown from 2 after looking) |" in text
+
+
+def test_claim_cells_rest_only_on_runs_that_learned() -> None:
+    from randquant.bench.claims import judge_cells
+    from randquant.evaluate.learned import assess
+
+    seeds = range(4)
+    raw = {s: 0.70 for s in seeds}
+    unt = {s: 0.50 for s in seeds}
+
+    def arm(level: float) -> dict[int, float]:
+        return {s: level + 0.004 * (s % 3) for s in seeds}
+
+    learned = assess("good", {"rq": arm(0.8), "noise": arm(0.6), "mask": arm(0.62)},
+                     raw=raw, untrained=unt, n_test=500)  # fmt: skip
+    flat = assess("flat", {"rq": arm(0.55), "noise": arm(0.52), "mask": arm(0.52)},
+                  raw=raw, untrained=unt, n_test=500)  # fmt: skip
+    p = 0.02  # "better" alone; after Holm over the cell's contrasts it depends on the family
+    contrasts = [
+        Contrast(a, b, "linear_acc", 4, 0.05, 0.01, 0.09, p, p, 0.03, 0.01, "better", d)
+        for d in ("good", "flat")
+        for a, b in (("rq", "noise"), ("rq", "mask"))
+    ]
+    modality = {"good": "image", "flat": "image"}
+    learning = {("suite", "good"): learned, ("suite", "flat"): flat}
+    cells = judge_cells(contrasts, [], modality, learning)
+    image = next(c for c in cells if c.claim is BEATS and c.modality == "image")
+    assert image.rests_on == ("good",)
+    assert image.excluded == ("flat (neither arm above the raw input)",)
+    # Holm over the two contrasts that count (not four): 2 x 0.02 = 0.04 < 0.05
+    assert [c.p_holm for c in image.counted] == [0.04, 0.04]
+    assert image.verdict == "supported"
+    # nothing learned: the cell says so instead of judging
+    only_flat = judge_cells(contrasts[2:], [], modality, learning)
+    cell = next(c for c in only_flat if c.claim is BEATS and c.modality == "image")
+    assert cell.verdict == "not learned at this budget" and not cell.counted
+    # an arm whose runs equal another's (channel_mask = none on one channel) never counts
+    twins = judge_cells(contrasts[:2], [], modality, learning, {("good", "mask"): "none"})
+    cell = next(c for c in twins if c.claim is BEATS and c.modality == "image")
+    assert cell.excluded == ("good: rq−mask: mask = none on every seed",)
+    assert [c.p_holm for c in cell.counted] == [0.02]
+    audio = next(c for c in cells if c.claim is BEATS and c.modality == "audio")
+    assert audio.verdict == "untested"

@@ -214,3 +214,20 @@ def test_training_step_cost_is_measured() -> None:
     assert 0 < cost.rq_share_pct < 100
     with pytest.raises(ValueError, match="repeats"):
         measure_step(stand_in(), "simclr", name="x", repeats=0)
+
+
+def test_the_power_profile_refuses_a_dirty_tree_unless_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import randquant.engine.provenance as sweep_mod
+    from randquant.bench.suite import checked_code, run_suite
+
+    dirty = {"randquant": "0.1.0", "git_commit": "abc", "git_dirty": True}
+    monkeypatch.setattr(sweep_mod, "code_version", lambda: dict(dirty))
+    with pytest.raises(ValueError, match="--allow-dirty"):
+        run_suite("power", [0], tmp_path / "out", datasets=["digits"])
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+    assert checked_code("power", True) == {**dirty, "allow_dirty": True}
+    assert checked_code("quick", False) == dirty  # other profiles only record it
+    monkeypatch.setattr(sweep_mod, "code_version", lambda: {**dirty, "git_dirty": False})
+    assert "allow_dirty" not in checked_code("power", True)

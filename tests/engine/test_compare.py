@@ -59,7 +59,8 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
     assert [r.augment for r in recs] == ["none", "none", "rq", "rq"]
     assert recs[0].linear_acc == 1.0 and recs[0].knn_acc > 0.5  # toy data separable as is
     index = json.loads((tmp_path / "results.json").read_text())
-    assert set(index) == {"runs", "references", "contrasts", "item_tests"}
+    assert set(index) == {"runs", "references", "contrasts", "item_tests", "analysis"}
+    assert index["analysis"] == {"label": "declared", "seeds": [0, 1]}
     data = index["runs"]
     assert len(data) == 4
     # one reference row per seed; the raw toy input is separable, so the raw probe is perfect
@@ -69,7 +70,9 @@ def test_compare_writes_all_files(tmp_path: Path) -> None:
     # default contrast: rq against every other arm, on both metrics, paired over 2 seeds
     pairs = [(c["a"], c["b"], c["metric"], c["n_seeds"]) for c in index["contrasts"]]
     assert pairs == [("rq", "none", "linear_acc", 2), ("rq", "none", "knn_acc", 2)]
-    assert json.loads((tmp_path / "contrasts.json").read_text()) == {"pairs": [["rq", "none"]]}
+    declared = json.loads((tmp_path / "contrasts.json").read_text())
+    assert declared["pairs"] == [["rq", "none"]] and declared["seeds"] == [0, 1]
+    assert declared["dataset"] == "toy" and declared["not_run"] == {}
     assert len(data[0]["predictions"]["linear"]) == 12 and data[0]["probe"]["converged"] == 1.0
     required = {
         "augment",
@@ -236,3 +239,33 @@ def test_a_stop_inside_pretrain_is_not_reported_as_success(
     with pytest.raises(SystemExit, match="was stopped; run again to resume") as info:
         pretrain_one(toy_dataset(), "none", 0, settings, checkpoint_dir=tmp_path, progress=False)
     assert info.value.code not in (None, 0)
+
+
+def test_arms_identical_on_the_data_are_not_run_and_are_named(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    two = toy_dataset()
+    one = replace(
+        two,
+        train=SplitData(two.train.x[:, :1], two.train.y),
+        test=SplitData(two.test.x[:, :1], two.test.y),
+    )
+    trainer = Counter()
+    recs = compare(
+        one, ["none", "channel_mask", "rq"], "simclr", 1, [0], tmp_path,
+        device="cpu", progress=False, trainer=trainer, references=False,
+    )  # fmt: skip
+    # one channel: channel_mask always keeps it, so it is none; it is never trained
+    assert [a for a, _ in trainer.calls] == ["none", "rq"] and len(recs) == 2
+    declared = json.loads((tmp_path / "contrasts.json").read_text())
+    assert declared["not_run"] == {"channel_mask": "none"}
+    assert ["rq", "channel_mask"] not in declared["pairs"]
+    md = (tmp_path / "results.md").read_text()
+    assert "Not run, their views equal another arm's on this data: channel_mask (= none)." in md
+    # on two channels it is a real arm
+    again = Counter()
+    compare(
+        two, ["none", "channel_mask"], "simclr", 1, [0], tmp_path / "two",
+        device="cpu", progress=False, trainer=again, references=False,
+    )  # fmt: skip
+    assert [a for a, _ in again.calls] == ["none", "channel_mask"]

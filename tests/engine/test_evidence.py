@@ -14,13 +14,14 @@ import randquant.engine.training as engine_pkg
 from randquant.data import Dataset, SplitData
 from randquant.data.standardize import standardize
 from randquant.engine.contrasts import default_contrasts, parse_contrast, run_contrasts
+from randquant.engine.declaration import declare
 from randquant.engine.index import rebuild_index
 from randquant.engine.recipe import choose_recipe, epochs_for_steps, resolve
 from randquant.engine.records import RunRecord
 from randquant.engine.references import ensure_references, reference_for
 from randquant.engine.run import pretrain_one, seeded_encoder
 from randquant.engine.settings import CompareSettings
-from randquant.engine.store import declare_contrasts, load_references, save_run
+from randquant.engine.store import load_references, save_run
 from randquant.evaluate.probe import evaluate_encoder
 
 torch.set_num_threads(1)
@@ -133,11 +134,30 @@ def test_index_is_rebuilt_with_references_and_the_declared_contrasts(tmp_path: P
         for a, b in (("rq", "none"), ("rq", "rq:p=0.5"), ("rq:p=0.5", "none"))
     ]
     assert index["contrasts"][0]["verdict"] == "better" and index["references"][0]["seed"] == 0
-    declare_contrasts(tmp_path, [("rq:p=0.5", "none")])
+    declare(tmp_path, [("rq:p=0.5", "none")], range(4))
     rebuild_index(tmp_path)
     index = json.loads((tmp_path / "results.json").read_text())
     assert {(c["a"], c["b"]) for c in index["contrasts"]} == {("rq:p=0.5", "none")}
+    assert index["analysis"] == {"label": "declared", "seeds": [0, 1, 2, 3]}
     assert "| rq:p=0.5 − none | linear_acc | 4 |" in (tmp_path / "results.md").read_text()
+
+
+def test_seeds_beyond_the_declaration_are_a_separate_labelled_analysis(tmp_path: Path) -> None:
+    declare(tmp_path, [("rq", "none")], [0, 1, 2])
+    for seed in range(5):
+        save_run(tmp_path / "runs", rec("rq", seed, 0.80 + 0.01 * seed))
+        save_run(tmp_path / "runs", rec("none", seed, 0.60 + 0.02 * (seed % 2)))
+    declare(tmp_path, [("rq", "none")], range(5), runs=6)  # seeds added after looking
+    rebuild_index(tmp_path)
+    index = json.loads((tmp_path / "results.json").read_text())
+    # the declared analysis stays on its 3 seeds; the 5-seed one is apart and labelled
+    assert {c["n_seeds"] for c in index["contrasts"]} == {3}
+    (ext,) = index["extensions"]
+    assert ext["label"] == "extension 1 (post hoc)" and ext["seeds"] == [0, 1, 2, 3, 4]
+    assert {c["n_seeds"] for c in ext["contrasts"]} == {5}
+    md = (tmp_path / "results.md").read_text()
+    assert "Contrasts, declared (3 seeds: 0, 1, 2):" in md
+    assert "Contrasts, extension 1 (post hoc) (5 seeds: 0, 1, 2, 3, 4): a separate" in md
 
 
 def test_contrast_parsing_and_defaults() -> None:
@@ -225,14 +245,17 @@ def test_index_has_per_seed_item_tests_from_the_reference_labels(tmp_path: Path)
 
 
 def test_identical_arms_get_no_bound_in_the_verdict() -> None:
-    from randquant.engine.tables import verdict_text
+    from randquant.engine.tables import contrast_table, verdict_text
 
     same = run_contrasts([rec(a, s, 1.0) for a in ("rq", "none") for s in range(3)], None)
     assert [verdict_text(c) for c in same] == ["no difference on any seed"] * 2
     close = [rec("rq", s, 0.9 + 0.01 * s) for s in range(3)]
     close += [rec("none", s, 0.9 + 0.01 * (s % 2)) for s in range(3)]
     text = verdict_text(run_contrasts(close, None)[0])
-    assert text.startswith("no detectable difference (± ") and text.endswith(" pp)")
+    # the CI is the plausible range and the MDE has its own column: no "± MDE" in the verdict
+    assert text == "no detectable difference"
+    md = "\n".join(contrast_table(run_contrasts(close, None)))
+    assert "| MDE pp |" in md and "±" not in md
 
 
 def test_rq_on_auto_puts_rq_on_the_embedded_tokens_and_on_the_input_elsewhere() -> None:

@@ -91,3 +91,28 @@ def test_summaries_group_by_every_setting_that_differs() -> None:
     assert rows[0]["linear_acc_mean"] == pytest.approx(0.6)
     md = markdown_table(records)
     assert "| dataset |" in md and "| batch |" in md and "| settings |" in md
+
+
+def test_run_ids_stay_those_of_finished_folders() -> None:
+    """An id is how a rerun finds its finished record: the same settings must give the
+    same id across versions (these were written before the engine was split into floors)."""
+    s = CompareSettings(
+        method="byol", epochs=3, encoder="cnn1d", width=8, batch_size=4, rq_on="input",
+        lr=0.01, device="cpu", pretrain_options={"optimizer": "adamw", "warmup_epochs": 1},
+    )  # fmt: skip
+    assert run_id(_data(), "crop+rq:bins=16", 2, s, probe={"max_iter": 500}) == (
+        "crop_rq_bins=16__byol__e3__s2__467e6bcae445"
+    )
+    assert run_id(_data(), "none", 0, s) == "none__byol__e3__s0__e40a5991949f"
+    # the planner names compare's runs with the probe's options, the bench's without
+    from pathlib import Path
+
+    from randquant.engine.plan import Experiment
+
+    arms = ("crop+rq:bins=16", "none")
+    bench = Experiment(Path("out"), "tiny", arms, (0,), s, probe_in_id=False)
+    compare = Experiment(Path("out"), "tiny", arms, (2,), s, probe_max_iter=500)
+    assert bench.spec(_data(), "none", 0).run_id == "none__byol__e3__s0__e40a5991949f"
+    assert compare.spec(_data(), "crop+rq:bins=16", 2).run_id == (
+        "crop_rq_bins=16__byol__e3__s2__467e6bcae445"
+    )

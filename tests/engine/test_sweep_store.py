@@ -50,6 +50,29 @@ def test_a_record_carries_its_provenance(tmp_path: Path) -> None:
     assert saved["provenance"] == p  # in the record file itself, not only in an index
 
 
+def test_the_code_version_is_read_when_the_run_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import randquant.engine.plan as compare_mod
+    import randquant.engine.provenance as provenance_mod
+
+    versions = iter([{"git_commit": "at-start", "git_dirty": False}])
+    monkeypatch.setattr(compare_mod, "code_version", lambda: next(versions))
+    later = {"git_commit": "later", "git_dirty": True}
+
+    def trainer(data: Any, augment: str, seed: int, settings: Any, **_: Any) -> TrainedRun:
+        # the tree changes while the run trains: nothing may read the version again
+        monkeypatch.setattr(provenance_mod, "code_version", lambda: later)
+        monkeypatch.setattr(compare_mod, "code_version", lambda: later)
+        return TrainedRun(nn.Flatten(), 0.5, 0.1)
+
+    (record,) = compare(
+        tiny(), ["rq"], "simclr", 1, [0], tmp_path, trainer=trainer, references=False,
+        **TINY_RUN,
+    )  # fmt: skip
+    assert record.provenance["code"] == {"git_commit": "at-start", "git_dirty": False}
+
+
 def test_train_seconds_cover_every_attempt_of_a_resumed_run(tmp_path: Path) -> None:
     import lightning.pytorch as pl
 

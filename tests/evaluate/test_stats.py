@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -77,3 +78,65 @@ def test_contrasts_use_shared_seeds_and_refuse_unknown_arms() -> None:
         paired_contrasts({"a": {0: 0.5}}, [("a", "zzz")], metric="m")
     nan_dict = paired_contrasts({"a": {0: 0.5}, "b": {0: 0.4}}, [("a", "b")], metric="m")[0]
     assert nan_dict.to_dict()["ci_low"] is None and nan_dict.verdict == "untestable"
+
+
+def test_one_holm_family_across_datasets() -> None:
+    from randquant.evaluate.stats import rejudged
+
+    # three contrasts at raw p 0.02: each "better" alone, none after Holm over the three
+    one = Contrast("a", "b", "linear_acc", 5, 0.02, 0.001, 0.04, 0.02, 0.02, 0.03, 0.01, "better")
+    family = rejudged([one, replace(one, dataset="e"), replace(one, dataset="f")])
+    assert [c.p_holm for c in family] == pytest.approx([0.06, 0.06, 0.06])
+    assert {c.verdict for c in family} == {"no detectable difference"}
+    assert rejudged([one])[0].verdict == "better"
+
+
+def test_simultaneous_ci_is_the_bonferroni_t_interval() -> None:
+    from randquant.evaluate.stats import simultaneous_ci
+
+    (c,) = paired_contrasts(
+        {"a": {0: 1.0, 1: 2.0, 2: 3.5}, "b": {0: 0.5, 1: 1.0, 2: 2.0}}, [("a", "b")], metric="m"
+    )
+    assert simultaneous_ci(c, 1) == pytest.approx((c.ci_low, c.ci_high))
+    # t_{1 - 0.05 / (2 * 4), 2} = 8.8602 (between the table's 6.965 at 0.99 and 9.925 at 0.995):
+    # four contrasts, each at 98.75 %
+    half = 8.8602 * 0.5 / math.sqrt(3)
+    assert simultaneous_ci(c, 4) == pytest.approx((1 - half, 1 + half), abs=1e-4)
+    with pytest.raises(ValueError, match="family_size"):
+        simultaneous_ci(c, 0)
+
+
+def test_beats_needs_the_paired_interval_above_zero() -> None:
+    from randquant.evaluate.stats import beats
+
+    ref = {0: 0.50, 1: 0.52, 2: 0.51}
+    assert beats({s: v + 0.05 for s, v in ref.items()}, ref)
+    # higher on average but one seed lower: the interval crosses 0
+    assert not beats({0: 0.60, 1: 0.50, 2: 0.56}, ref)
+    assert not beats({0: 0.9}, {0: 0.1})  # one seed: no interval
+
+
+def test_bootstrap_over_items_and_seeds_is_wider_than_over_seeds_alone() -> None:
+    import numpy as np
+
+    from randquant.evaluate.stats import bootstrap_items
+
+    rng = np.random.default_rng(1)
+    # 40 test items, 5 seeds; a is right on 60 % of items, b on 55 %, seed to seed alike
+    a = {s: list(rng.random(40) < 0.6) for s in range(5)}
+    b = {s: list(rng.random(40) < 0.55) for s in range(5)}
+    mean, lo, hi = bootstrap_items(a, b, n_boot=400)
+    assert mean == pytest.approx(np.mean([np.mean(a[s]) - np.mean(b[s]) for s in range(5)]))
+    assert lo < mean < hi
+    assert bootstrap_items(a, b, n_boot=400) == (mean, lo, hi)  # deterministic
+    # identical items on every seed: only item sampling is left, and it is zero
+    assert bootstrap_items(a, a, n_boot=50) == (0.0, 0.0, 0.0)
+    # every seed gives the same accuracy difference (+10 points on 40 items): a t interval
+    # over seeds has zero width, the item bootstrap does not
+    same_a = {s: [True] * 24 + [False] * 16 for s in range(5)}
+    same_b = {s: [True] * 20 + [False] * 20 for s in range(5)}
+    assert paired_test([0.6] * 5, [0.5] * 5)[1:3] == pytest.approx((0.1, 0.1))
+    mean, lo, hi = bootstrap_items(same_a, same_b, n_boot=400)
+    assert mean == pytest.approx(0.1) and lo < 0.07 and hi > 0.13
+    with pytest.raises(ValueError, match="seed 0"):
+        bootstrap_items({0: [True]}, {0: [True, False]})

@@ -13,7 +13,14 @@ See :func:`available_augmentations` (or ``randquant augment list``) for every na
 
 from randquant.augment.base import BatchAugmentation, Compose, Identity
 from randquant.augment.crop import RandomCrop
-from randquant.augment.generic import ChannelMask, GaussianNoise, MixupMarker, RandomMask, RandQuant
+from randquant.augment.generic import (
+    ChannelMask,
+    GaussianNoise,
+    MixupMarker,
+    RandomMask,
+    RandQuant,
+    Scarf,
+)
 from randquant.augment.registry import REGISTRY, available_augmentations
 from randquant.augment.spec import AugSpec, build_augmentation, format_spec, parse_spec
 from randquant.augment.specific import Specific
@@ -37,6 +44,7 @@ __all__ = [
     "RandQuant",
     "RandomCrop",
     "RandomMask",
+    "Scarf",
     "Specific",
     "ViewAugmentation",
     "available_augmentations",

@@ -11,6 +11,9 @@ mask           zero a fraction ``ratio`` (0.5) of the positions along the non-ch
                points; tokens: masked tokens become 0 (padding)
 channel_mask   zero each whole channel with probability ``p`` (0.2), keeping at least one;
                for ``vector`` each feature is a channel
+scarf          SCARF (Bahri et al. 2022): each feature replaced, with probability ``p``
+               (0.6), by its value in another random sample of the batch (the empirical
+               marginal); tabular and sensor data's strong generic baseline
 mixup          marker for e-Mix (:func:`randquant.augment.views.mix_batch`), not a module
 none           identity
 =============  ==========================================================================
@@ -211,6 +214,42 @@ class ChannelMask(BatchAugmentation):
         if self.layout == "vector":
             return y.reshape(x.shape)
         return from_ncm(y, self.layout, tuple(x.shape))
+
+
+class Scarf(BatchAugmentation):
+    """``scarf``: replace each feature, with probability ``p``, by its value in another sample.
+
+    SCARF (Bahri et al., ICLR 2022) corrupts a row by drawing each chosen feature from the
+    feature's empirical marginal; here the marginal is the batch: every corrupted element takes
+    the value at the same position (feature, channel and time step) of a random other sample
+    of the batch. A feature is one element of a sample (a column of a ``vector``, one channel at
+    one time step of a ``sequence``, one pixel of one channel of an ``image``). Batches of one
+    sample are returned unchanged (there is no other row to draw from).
+
+    Example::
+
+        >>> aug = Scarf(layout="vector", p=0.6)
+        >>> y = aug(torch.randn(8, 16), generator=torch.Generator().manual_seed(0))
+    """
+
+    name = "scarf"
+    layouts = (*FLOAT_LAYOUTS, "embedding")
+
+    def __init__(self, *, layout: str, p: float = 0.6) -> None:
+        super().__init__(layout=layout)
+        self.p = check_probability("p", p)
+
+    def transform(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        n = x.shape[0]
+        if n < 2:
+            return x.clone()
+        flat = x.reshape(n, -1)
+        corrupt = uniform(flat.shape, generator, x) < self.p
+        # another row for every element: i + k (mod n) with k uniform in 1..n-1, never i itself
+        shift = (uniform(flat.shape, generator, x) * (n - 1)).long().clamp_max(n - 2) + 1
+        rows = (torch.arange(n, device=x.device)[:, None] + shift) % n
+        donor = flat.gather(0, rows)
+        return torch.where(corrupt, donor, flat).reshape(x.shape)
 
 
 class MixupMarker(BatchAugmentation):

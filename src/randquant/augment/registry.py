@@ -15,6 +15,7 @@ from randquant.augment.generic import (
     MixupMarker,
     RandomMask,
     RandQuant,
+    Scarf,
 )
 from randquant.augment.specific import SPECIFIC_PIECES, Specific
 
@@ -79,6 +80,7 @@ REGISTRY: dict[str, Entry] = {
         _entry(GaussianNoise, "generic"),
         _entry(RandomMask, "generic"),
         _entry(ChannelMask, "generic"),
+        _entry(Scarf, "generic"),
         _entry(MixupMarker, "marker"),
         _entry(Identity, "generic"),
         _entry(RandomCrop, "crop"),

@@ -7,17 +7,9 @@ records (``.../references``). Contrasts are the pre-declared ones
 by :func:`randquant.engine.contrasts.run_contrasts`: paired over seeds, 95 % t interval,
 Holm within each dataset and metric, minimum detectable effect at 80 % power.
 
-A claim's verdict per modality (linear probe, the paper's metric):
-
-- ``beats`` claims: *supported* when, on some dataset, every contrast of the claim is
-  ``better`` and no contrast of the modality is ``worse``; *partly supported* when some are
-  ``better``, none ``worse``, but no dataset has them all; *contradicted* when some is
-  ``worse`` and none ``better``; *mixed* with both; otherwise *not detectable at this scale*.
-- ``par`` (RQ on par with the modality-specific augmentation): *contradicted* when RQ is
-  detectably worse; *supported* when every CI stays above ``-PAR_MARGIN``; otherwise not
-  detectable.
-- ``interior`` (the bins curve has an interior optimum): per dataset, 8 bins must beat both
-  1 and 64 bins; judged over datasets like a ``beats`` claim.
+The claims and their verdicts are in :mod:`randquant.bench.claims`; this module gives the
+contrasts, the learned-rule assessment of each folder, the item bootstrap and the tables
+beside the claims.
 """
 
 from __future__ import annotations
@@ -25,67 +17,14 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from randquant.bench.claims import PRIMARY, ItemCI
 from randquant.bench.results_io import Found, find_records
-from randquant.engine.records import ReferenceRecord
+from randquant.engine.records import ReferenceRecord, RunRecord
 from randquant.engine.store import load_references
+from randquant.evaluate.learned import Learning, assess
 from randquant.evaluate.stats import Contrast
-
-#: Equivalence margin of the "on par" claim, as a fraction (5 points).
-PAR_MARGIN = 0.05
-PRIMARY = "linear_acc"
-MODALITIES: tuple[str, ...] = ("image", "audio", "points", "sensor", "text", "tabular")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim of the paper and the contrasts that test it."""
-
-    text: str
-    kind: str  # "beats" | "par" | "interior"
-    source: str  # "suite" | "ablation"
-    pairs: tuple[tuple[str, str], ...]
-
-
-CLAIMS: tuple[Claim, ...] = (
-    Claim(
-        "RQ beats the other generic augmentations",
-        "beats",
-        "suite",
-        (("rq", "noise"), ("rq", "mask"), ("rq", "channel_mask"), ("rq", "mixup")),
-    ),
-    Claim(
-        "RQ is on par with the modality-specific augmentation",
-        "par",
-        "suite",
-        (("rq", "specific"),),
-    ),
-    Claim(
-        "crop + RQ beats crop + the other generic augmentations",
-        "beats",
-        "suite",
-        (
-            ("crop+rq", "crop"),
-            ("crop+rq", "crop+noise"),
-            ("crop+rq", "crop+mask"),
-            ("crop+rq", "crop+mixup"),
-        ),
-    ),
-    Claim(
-        "the bins curve has an interior optimum (8 bins beat 1 and 64)",
-        "interior",
-        "ablation",
-        (("rq", "rq:bins=1"), ("rq", "rq:bins=64")),
-    ),
-    Claim(
-        "random bin edges beat uniform ones", "beats", "ablation", (("rq", "rq:spacing=uniform"),)
-    ),
-    Claim(
-        "random in-bin values beat bin middles", "beats", "ablation", (("rq", "rq:proxy=middle"),)
-    ),
-)
 
 
 def folder_contrasts(found: Sequence[Found]) -> list[Contrast]:
@@ -108,91 +47,6 @@ def folder_contrasts(found: Sequence[Found]) -> list[Contrast]:
     return out
 
 
-def _counts(cs: Sequence[Contrast]) -> tuple[int, int, int]:
-    better = sum(c.verdict == "better" for c in cs)
-    worse = sum(c.verdict == "worse" for c in cs)
-    return better, worse, len(cs) - better - worse
-
-
-def judge(claim: Claim, cs: Sequence[Contrast]) -> str:
-    """The claim's verdict on ``cs`` (its contrasts within one modality)."""
-    if not cs:
-        return "untested"
-    if claim.kind == "par":
-        if any(c.verdict == "worse" for c in cs):
-            return "contradicted"
-        ok = all(not math.isnan(c.ci_low) and c.ci_low >= -PAR_MARGIN for c in cs)
-        return "supported" if ok else "not detectable at this scale"
-    if claim.kind == "interior":
-        per_ds: dict[str, list[Contrast]] = {}
-        for c in cs:
-            per_ds.setdefault(c.dataset, []).append(c)
-        better = sum(all(c.verdict == "better" for c in v) for v in per_ds.values())
-        worse = sum(any(c.verdict == "worse" for c in v) for v in per_ds.values())
-    else:
-        better, worse, _ = _counts(cs)
-        if better and not worse:
-            per: dict[str, list[Contrast]] = {}
-            for c in cs:
-                per.setdefault(c.dataset, []).append(c)
-            whole = any(all(c.verdict == "better" for c in v) for v in per.values())
-            return "supported" if whole else "partly supported"
-    if better and worse:
-        return "mixed"
-    if better:
-        return "supported"
-    if worse:
-        return "contradicted"
-    return "not detectable at this scale"
-
-
-def _pp(v: float) -> str:
-    return "–" if math.isnan(v) else f"{100 * v:+.1f}"
-
-
-def evidence_text(cs: Sequence[Contrast]) -> str:
-    """A cell: counts of verdicts, then each contrast's paired difference and 95 % CI."""
-    better, worse, _ = _counts(cs)
-    untestable = sum(c.verdict == "untestable" for c in cs)
-    nd = len(cs) - better - worse - untestable
-    parts = [
-        f"{better} better, {worse} worse, {nd} n.d."
-        + (f", {untestable} untestable" if untestable else "")
-    ]
-    parts += [
-        f"{c.dataset} {c.a}−{c.b} {_pp(c.mean_diff)} [{_pp(c.ci_low)}, {_pp(c.ci_high)}]"
-        for c in cs
-    ]
-    return "; ".join(parts)
-
-
-def claims_table(
-    suite: Sequence[Contrast],
-    ablation: Sequence[Contrast],
-    modality: dict[str, str],
-) -> list[str]:
-    """Markdown rows: claim × modality, verdict, and the CIs behind it (linear probe)."""
-    lines = [
-        "| claim (paper) | modality | verdict | evidence: verdict counts; paired diff a−b, "
-        "95 % CI (pp, linear probe) |",
-        "|---|---|---|---|",
-    ]
-    for claim in CLAIMS:
-        pool = suite if claim.source == "suite" else ablation
-        for m in MODALITIES:
-            cs = [
-                c
-                for c in pool
-                if c.metric == PRIMARY
-                and (c.a, c.b) in claim.pairs
-                and modality.get(c.dataset, "other") == m
-            ]
-            verdict = judge(claim, cs)
-            text = evidence_text(cs) if cs else f"no {claim.source} runs on {m} data"
-            lines.append(f"| {claim.text} | {m} | **{verdict}** | {text} |")
-    return [*lines, ""]
-
-
 def mde_summary(contrasts: Sequence[Contrast]) -> list[str]:
     """Per dataset: seeds, median SD of the paired differences and median MDE (pp)."""
     lines = [
@@ -211,6 +65,47 @@ def mde_summary(contrasts: Sequence[Contrast]) -> list[str]:
             f"| {d} | {max(c.n_seeds for c in cs)} | {len(cs)} | "
             f"{100 * statistics.median(sds):.1f} | {100 * mde:.1f} | "
             f"{'yes' if mde <= 0.04 else 'no'} |"
+        )
+    return [*lines, ""]
+
+
+def learning_table(learning: dict[tuple[str, str], Learning], found: Sequence[Found]) -> list[str]:
+    """Per dataset the verdicts rest on: both references, the best arm, and which arms beat
+    each reference by the rule of :mod:`randquant.evaluate.learned` (linear probe, paired
+    95 % interval over seeds above 0), then whether the dataset counts."""
+    lines = [
+        "| source | dataset | seeds | raw input lin % | untrained enc. lin % | best arm (lin %) | "
+        "above the untrained encoder | above the raw input | counts toward claims |",
+        "|---|---|---:|---:|---:|---|---|---|---|",
+    ]
+    for (source, dataset), learned in sorted(learning.items()):
+        runs = [
+            f.record
+            for f in found
+            if f.record.dataset == dataset and f.group in ("main", "factors")
+        ]
+        means: dict[str, list[float]] = {}
+        for r in runs:
+            means.setdefault(r.augment, []).append(r.linear_acc)
+        if not means:
+            continue
+        best = max(means, key=lambda a: statistics.fmean(means[a]))
+        seeds = len({r.seed for r in runs})
+        unt = sorted(learned.above_untrained)
+        raw = sorted(learned.above_raw)
+        if learned.ceiling:
+            status = f"no: {learned.ceiling}"
+        elif learned.learned:
+            status = "yes (contrasts whose arms learned)"
+        elif not learned.above_untrained:
+            status = "no: no arm above the untrained encoder"
+        else:
+            status = "no: no arm above both references"
+        lines.append(
+            f"| {source} | {dataset} | {seeds} | {100 * learned.raw:.1f} | "
+            f"{100 * learned.untrained:.1f} | {best} ({100 * statistics.fmean(means[best]):.1f}) "
+            f"| {len(unt)} of {len(means)}{': ' + ', '.join(unt) if unt else ''} "
+            f"| {len(raw)} of {len(means)}{': ' + ', '.join(raw) if raw else ''} | {status} |"
         )
     return [*lines, ""]
 
@@ -270,6 +165,79 @@ def reference_table(root: Path, found: Sequence[Found]) -> list[str]:
             "",
         ]
     return lines
+
+
+def folder_learning(folder: Path, runs: Sequence[RunRecord]) -> Learning | None:
+    """The learned-rule assessment (:func:`randquant.evaluate.learned.assess`) of one
+    result folder's runs against its reference records; ``None`` without references."""
+    refs = load_references(folder)
+    if not refs or not runs:
+        return None
+    arms: dict[str, dict[int, float]] = {}
+    for r in runs:
+        arms.setdefault(r.augment, {}).setdefault(r.seed, r.linear_acc)
+    n_test = len(refs[0].predictions.get("raw_input_linear", [])) or len(
+        runs[0].predictions.get("linear", [])
+    )
+    return assess(
+        runs[0].dataset,
+        arms,
+        raw={x.seed: float(x.raw_input["linear_acc"]) for x in refs},
+        untrained={x.seed: float(x.untrained["linear_acc"]) for x in refs},
+        n_test=n_test or 10**9,  # unknown size: only a perfect reference is a ceiling
+    )
+
+
+def learning_of(
+    source: str, roots: Sequence[Path], found: Sequence[Found], group: str
+) -> dict[tuple[str, str], Learning]:
+    """``{(source, dataset): Learning}`` for every ``<root>/<dataset>/<group>`` folder whose
+    runs are in ``found`` (the first root that has the dataset wins)."""
+    out: dict[tuple[str, str], Learning] = {}
+    for dataset in sorted({f.record.dataset for f in found if f.group == group}):
+        runs = [f.record for f in found if f.group == group and f.record.dataset == dataset]
+        for root in roots:
+            folder = root / dataset / group
+            if (folder / "runs").is_dir():
+                learned = folder_learning(folder, runs)
+                if learned is not None:
+                    out[(source, dataset)] = learned
+                break
+    return out
+
+
+#: Test sets smaller than this get a bootstrap over test items beside the seed-level CI.
+SMALL_TEST = 1000
+
+
+def item_intervals(
+    roots: Sequence[Path], found: Sequence[Found], contrasts: Sequence[Contrast], group: str
+) -> ItemCI:
+    """``{(dataset, a, b): (mean, low, high)}``: the bootstrap over seeds *and* test items
+    (:func:`randquant.evaluate.stats.bootstrap_items`, linear probe) of every contrast on a
+    dataset whose test set has fewer than :data:`SMALL_TEST` items and whose folder has
+    labels (:func:`randquant.bench.labels.folder_labels`)."""
+    from randquant.bench.labels import folder_labels
+    from randquant.evaluate.stats import bootstrap_items
+
+    out: ItemCI = {}
+    for dataset in sorted({c.dataset for c in contrasts}):
+        folder = next((r / dataset / group for r in roots if (r / dataset / group).is_dir()), None)
+        labels = folder_labels(folder) if folder is not None else None
+        if labels is None or len(labels) >= SMALL_TEST:
+            continue
+        correct: dict[str, dict[int, list[bool]]] = {}
+        for f in found:
+            r = f.record
+            preds = r.predictions.get("linear")
+            if f.group == group and r.dataset == dataset and preds and len(preds) == len(labels):
+                correct.setdefault(r.augment, {}).setdefault(
+                    r.seed, [int(p) == y for p, y in zip(preds, labels, strict=True)]
+                )
+        for c in contrasts:
+            if c.dataset == dataset and c.metric == PRIMARY and c.a in correct and c.b in correct:
+                out[(dataset, c.a, c.b)] = bootstrap_items(correct[c.a], correct[c.b])
+    return out
 
 
 def _ref_mean(refs: Sequence[ReferenceRecord], kind: str) -> tuple[float, float]:

@@ -69,7 +69,8 @@ def ablation_part(inputs: Inputs, *, plots: bool = True) -> list[str]:
     lines += ["What ran (from the records):", "", *coverage_lines(rows, manifest)]
     lines += ablation_section(rows) + ablation_discussion(rows)
     if rows:
-        from randquant.bench.evidence import PRIMARY, folder_contrasts
+        from randquant.bench.claims import PRIMARY
+        from randquant.bench.evidence import folder_contrasts
         from randquant.engine.tables import contrast_table
 
         lines += [

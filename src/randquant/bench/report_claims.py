@@ -21,11 +21,18 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     """The paper's claims, each supported / contradicted / not detectable, per modality:
     each dataset's contrasts come from the power profile's records where it has that
     dataset, else from the quick suite's."""
-    from randquant.bench.evidence import (
+    from randquant.bench.claims import (
         PAR_MARGIN,
         PRIMARY,
         claims_table,
+        identical_runs,
+        judge_cells,
+    )
+    from randquant.bench.evidence import (
         folder_contrasts,
+        item_intervals,
+        learning_of,
+        learning_table,
         mde_summary,
     )
     from randquant.engine.tables import contrast_table
@@ -35,7 +42,10 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     quick = [f for f in find_records(inputs.suite) if f.record.dataset not in in_power]
     found = power + quick
     suite = folder_contrasts(found)
-    ablation = folder_contrasts(find_records(inputs.ablation))
+    abl_found = find_records(inputs.ablation)
+    ablation = folder_contrasts(abl_found)
+    learning = learning_of("suite", (inputs.power, inputs.suite), found, "main")
+    learning |= learning_of("ablation", (inputs.ablation,), abl_found, "factors")
     manifest = read_json(inputs.suite / "suite.json")
     names = {c.dataset for c in suite} | {c.dataset for c in ablation}
     modality = {d: modality_of(manifest, d) for d in sorted(names)}
@@ -57,11 +67,20 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         f"Sources: {'; '.join(sources)}; ablation `{inputs.ablation}`. "
         "Each claim is tested by pre-declared paired contrasts (same seed = same initial "
         "weights, data order, probe folds and test set), linear probe: mean paired "
-        "difference, 95 % t interval, Holm-corrected p within each dataset, minimum "
-        "detectable effect (MDE) at 80 % power from the observed spread "
-        "(`randquant.evaluate.stats`). Verdict rules: `randquant.bench.evidence` "
-        f'("on par" = every CI above −{100 * PAR_MARGIN:.0f} points). n.d. = no detectable '
-        "difference.",
+        "difference, 95 % t interval, minimum detectable effect (MDE) at 80 % power from "
+        "the observed spread (`randquant.evaluate.stats`). **Only runs that learned count** "
+        "(`randquant.evaluate.learned`): an arm *beats* a reference when the paired "
+        "difference arm − reference over seeds has a 95 % t interval above 0; a contrast "
+        "counts where both arms beat the untrained encoder and at least one beats the raw "
+        'input, and an "on par" contrast only where both arms beat both references. A '
+        "dataset where a reference misses at most one test item per seed on average is at "
+        "its ceiling and left out; so is a contrast naming an arm whose runs equal another "
+        "arm's on every seed (views equal by construction). The contrasts that count in one "
+        "claim × modality cell are one Holm family across its datasets; beside each its 95 % "
+        "interval and the simultaneous one (Bonferroni over the cell). Verdict rules: "
+        f'`randquant.bench.claims` ("on par" = every simultaneous CI above '
+        f"−{100 * PAR_MARGIN:.0f} points). n.d. = no detectable difference; *not learned "
+        "at this budget* = the modality has runs but no contrast that counts.",
         "",
         "**Scale gap.** The paper pretrains on ImageNet (1.28 M images) and AudioSet (2 M "
         "clips) for 100–800 epochs of ResNet-50/ViT-scale encoders on GPUs and probes "
@@ -69,10 +88,10 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         "steps on a few hundred to a few thousand samples on a shared 2-core CPU, and probe "
         "on the same small dataset. A verdict here is about this scale only. The power "
         "profile's budgets (60–200 steps) are short, and where the raw input still probes "
-        "higher (the table of what the power profile's runs learned, below) a verdict is "
-        "about augmentations that have not learned what the input holds. Contrasts at "
-        "compare's default budget (100 epochs), where digits does beat its raw pixels, are "
-        'in "Does `randquant compare` learn with its defaults?" below.',
+        "higher (the table of which runs learned, below) a verdict is "
+        "about augmentations that have not learned what the input holds; the rule above keeps "
+        "such verdicts out. Contrasts at compare's default budget (100 epochs) are in \"Does "
+        '`randquant compare` learn with its defaults?" below.',
         "",
     ]
     from randquant.bench.profiles import POWER_SEEDS
@@ -95,7 +114,61 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
             "*untested*.",
             "",
         ]
-    lines += claims_table(suite, ablation, modality)
+    from randquant.bench.history import read_history
+
+    folders = read_history(inputs.results).get("folders", {})
+
+    def after(root: Path, group: str, dataset: str) -> bool:
+        try:
+            key = (root / dataset / group).relative_to(inputs.results).as_posix()
+        except ValueError:  # a folder outside the results tree has no history
+            return False
+        return bool(folders.get(key, {}).get("post_hoc"))
+
+    post_hoc = {("suite", d) for d in {f.record.dataset for f in quick}
+                if after(inputs.suite, "main", d)}  # fmt: skip
+    post_hoc |= {("suite", d) for d in in_power if after(inputs.power, "main", d)}
+    post_hoc |= {("ablation", d) for d in {f.record.dataset for f in abl_found}
+                 if after(inputs.ablation, "factors", d)}  # fmt: skip
+    cells = judge_cells(
+        suite,
+        ablation,
+        modality,
+        learning,
+        identical_runs(found) | identical_runs(abl_found),
+        frozenset(post_hoc),
+    )
+    items = item_intervals((inputs.power, inputs.suite), found, suite, "main")
+    lines += claims_table(cells, items)
+    late = sorted(f"{d} ({src})" for src, d in post_hoc)
+    lines += [
+        "**Stopping rule.** Seeds, datasets and contrasts are declared in each folder's "
+        "`contrasts.json` before its first run, with the seed count "
+        "(`randquant.engine.declaration`); the index tests the declared contrasts on the "
+        "declared seeds. Seeds added later start a new, separately labelled analysis (an "
+        "*extension*, post hoc), never merged into the declared one. Folders older than "
+        "this rule get their declared seed count from the git history "
+        "(`benchmarks/results/history.json`: the seeds of the first commit that held runs, "
+        "or the count fixed in code before the first run, e.g. the power profile's "
+        "`POWER_SEEDS`)."
+        + (
+            " Post hoc (a commit held these folders' run records before their "
+            "`contrasts.json`, so the contrasts were declared after the runs could be read): "
+            + ", ".join(late)
+            + ". A verdict resting only on them says so."
+            if late
+            else ""
+        ),
+        "",
+    ]
+    lines += [
+        "Which runs learned, by the rule the verdicts rest on (`randquant.evaluate.learned`; "
+        "linear probe, an arm *above* a reference when its paired 95 % interval over seeds "
+        "lies above 0; same probes and test sets as the runs):",
+        "",
+        *learning_table({k: v for k, v in learning.items() if k[0] == "suite"}, found)[:-1],
+        *learning_table({k: v for k, v in learning.items() if k[0] == "ablation"}, abl_found)[2:],
+    ]
     lines += [
         "Minimum detectable effect per dataset (linear probe; goal of the power profile: "
         "≤ 4 points on at least 3 datasets of 3 modalities):",
@@ -105,15 +178,6 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         "",
         *mde_summary(ablation),
     ]
-    if power:
-        from randquant.bench.evidence import reference_table
-
-        lines += [
-            "What the power profile's runs learned, against the two references (means over "
-            "seeds; same probes and test sets):",
-            "",
-            *reference_table(inputs.power, power),
-        ]
     if plots and suite:
         from randquant.bench.plots import forest
 
@@ -121,9 +185,16 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         lines += ["![paired differences per contrast](img/suite_forest.png)", ""]
     lines += [
         "Every suite contrast (linear probe; the kNN contrasts are in each folder's "
-        "`results.json`):",
+        "`results.json`). These p-values are Holm-corrected within each dataset (the "
+        "folder's index), not over a claim's cell as above; a verdict here is about one "
+        "dataset. Where the test set has fewer than 1,000 items the seed-level interval "
+        "leaves out the error of sampling the test items, so the bootstrap over seeds and "
+        "test items (2,000 replicates, labels from the reference records or "
+        '`test_labels.json`) is given beside it; "–" there on a small test set means the '
+        "runs kept no per-item predictions (the quick suite's, recorded before they were "
+        "kept; every run record made since keeps them):",
         "",
-        *contrast_table(suite, metric=PRIMARY, by_dataset=True),
+        *contrast_table(suite, metric=PRIMARY, by_dataset=True, items=items),
     ]
     return lines
 

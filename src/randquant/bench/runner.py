@@ -36,14 +36,17 @@ def run_jobs(
     references: bool = True,
     seed_counts: dict[str, int] | None = None,
     train: bool = True,
+    code: dict[str, Any] | None = None,
 ) -> SweepOutcome:
     """Run ``jobs`` for every seed (seed-major) as one sweep; return its outcome.
 
     Each job is one experiment of the planner (:func:`randquant.engine.plan.run_experiments`),
     written under ``output/<dataset>/<group>``: before any run its contrasts are declared
     and its reference probes recorded (``references=False`` skips the probes;
-    ``train=False`` stops there). ``seed_counts`` caps the seeds of a dataset (its first N
-    of ``seeds``). Finished runs are skipped; ``executor`` runs them in this process
+    ``train=False`` stops there; arms whose views equal another's on a job's data are not
+    run and the declaration names them). ``code``: the code version every record carries
+    (default: read once, before the first run). ``seed_counts`` caps the seeds of a dataset
+    (its first N of ``seeds``). Finished runs are skipped; ``executor`` runs them in this process
     (default) or on Ray. A failing run does not stop the others: it is recorded under
     ``<group>/failed/`` and listed in ``output/failures.json``, which is rebuilt from those
     records. ``device``: ``cpu``, ``cuda`` or ``auto``.
@@ -83,6 +86,7 @@ def run_jobs(
         executor=executor,
         progress=progress,
         title=title,
+        code=code,
     )
     write_failures(output)
     return outcome

@@ -50,8 +50,14 @@ def run_suite(
     device: str = "auto",
     executor: Executor | None = None,
     references_only: bool = False,
+    allow_dirty: bool = False,
 ) -> SuitePlan:
     """Plan and run the suite (resuming), writing ``OUT/suite.json`` first.
+
+    The ``power`` profile's results are the ones the claims rest on, so they must come from
+    a commit: from a tree with uncommitted changes to the package it raises ``ValueError``
+    unless ``allow_dirty``, and then every record and the manifest are marked
+    ``allow_dirty`` (:func:`checked_code`).
 
     ``datasets`` names a subset of ``randquant data list`` (default: every installed one;
     for ``power``, the datasets of :data:`POWER_SEEDS`, each run on its first N seeds).
@@ -67,6 +73,7 @@ def run_suite(
     from randquant.config import parse_seeds
 
     parse_seeds(seeds)
+    code = checked_code(profile, allow_dirty)
     infos = {d.name: d for d in list_datasets()}
     names = list(datasets) if datasets else [n for n, d in infos.items() if d.installed]
     if profile == "power" and not datasets:
@@ -88,6 +95,7 @@ def run_suite(
             "methods": METHODS,
             "modalities": {n: infos[n].modality for n in names},
             "skipped": plan.notes,
+            **({"allow_dirty": True} if code.get("allow_dirty") else {}),
         },
         references_only=references_only,
         device=device,
@@ -96,5 +104,27 @@ def run_suite(
         progress=progress,
         executor=executor,
         seed_counts=POWER_SEEDS if profile == "power" else None,
+        code=code,
     )
     return plan
+
+
+def checked_code(profile: str, allow_dirty: bool) -> dict[str, Any]:
+    """The code version the suite's runs start from (read now), refused for the ``power``
+    profile when the package has uncommitted changes unless ``allow_dirty`` (then marked).
+
+    >>> checked_code("quick", False)["randquant"]  # doctest: +SKIP
+    '0.1.0'
+    """
+    from randquant.engine import provenance
+
+    code = provenance.code_version()
+    if profile == "power" and code.get("git_dirty"):
+        if not allow_dirty:
+            raise ValueError(
+                "the power profile's results must come from a commit, but src/randquant has "
+                "uncommitted changes: commit them, or pass --allow-dirty (the records are "
+                "then marked)"
+            )
+        code = {**code, "allow_dirty": True}
+    return code

@@ -237,6 +237,9 @@ class SuiteCommand(RunsCommand):
     """Comma-separated names (a list in YAML); default: all installed."""
     groups: str | list[str] | None = None
     """Only these job groups: main, dabs, shed."""
+    allow_dirty: bool = False
+    """Let the power profile run from a tree with uncommitted changes to src/randquant (its
+    records and manifest are then marked allow_dirty)."""
 
 
 @dataclass(frozen=True)

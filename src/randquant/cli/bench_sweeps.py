@@ -65,6 +65,7 @@ def bench_suite(ctx: typer.Context) -> None:
             cfg.folder,
             datasets=name_list(cfg.datasets),
             groups=name_list(cfg.groups),
+            allow_dirty=cfg.allow_dirty,
             **run,
         )
     for note in plan.notes:

@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 
 import typer
 
+from randquant.cli.config_file import check_config_args, short
+
 T = TypeVar("T")
 
 #: Fields of a node that a command does not expose (set by the command itself).
@@ -200,7 +202,7 @@ def _hint(key_or_field: str, node: str | None, aliases: dict[str, str]) -> str:
 def _from_value_error(
     err: ValueError, node: str | None, fields: set[str], aliases: dict[str, str]
 ) -> typer.BadParameter:
-    text = str(err)
+    text = short(str(err))
     head = text.split(":", 1)[0] if ":" in text.split(" must ", 1)[0] else text.split(" ", 1)[0]
     names = [part.strip() for part in head.split("/")]
     if names and all(name in fields for name in names):
@@ -223,10 +225,11 @@ def parse(tree: type[T], argv: Sequence[str], *, skips: Skips | None = None) -> 
     leaves = _leaves(cls, skips)
     aliases = _aliases(leaves)
     parser = _parser(cls, tuple(sorted(skips.items())))
+    check_config_args(argv)
     try:
         parsed = parser.parse_args(normalize_argv(argv, leaves))
     except ArgumentError as err:
-        message = " ".join(str(err).split())
+        message = short(" ".join(str(err).split()))
         key = _bad_key(message)
         if key in leaves:
             detail = message.split(":", 1)[1].strip() if ":" in message else message

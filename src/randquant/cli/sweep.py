@@ -33,7 +33,9 @@ RayAddressOpt = Annotated[
 ]
 
 
-def check_executor(workers: int | None, address: str | None, device: str = "cpu") -> Executor:
+def check_executor(
+    workers: int | None, address: str | None, device: str = "cpu", ray_timeout_s: float = 10.0
+) -> Executor:
     """The executor of ``--workers`` / ``--ray-address``; ``BadParameter`` (exit 2) naming the
     option when it cannot work (e.g. Ray not installed)."""
     from randquant.config import check_workers
@@ -49,7 +51,12 @@ def check_executor(workers: int | None, address: str | None, device: str = "cpu"
 
         gpus = 1.0 if torch.cuda.is_available() else 0.0
     try:
-        return Executor(workers=workers, address=address, gpus_per_task=gpus)
+        executor = Executor(workers=workers, address=address, gpus_per_task=gpus)
+        if address is not None:  # before any data is loaded or reference computed
+            from randquant.engine.ray_address import check_ray_address
+
+            check_ray_address(address, timeout_s=ray_timeout_s)
+        return executor
     except ValueError as err:
         hint = "--ray-address" if address is not None else "--workers"
         raise typer.BadParameter(str(err), param_hint=hint) from None

@@ -240,6 +240,7 @@ def compare_cmd(ctx: typer.Context) -> None:
     executor = check_executor(cfg.workers, cfg.ray_address, cfg.device)
     ds = _load_source(cfg.source)
     _check_classes(ds, cfg.source.data)
+    _check_output_folder(output, ds.name)
     specs = cfg.arms(ds.layout)
     plan = _plan(cfg, ds, len(specs) * len(cfg.seed_list), executor.workers)
     _check_augments(specs, ds, cfg.model.rq_on, plan.encoder)
@@ -249,21 +250,20 @@ def compare_cmd(ctx: typer.Context) -> None:
     batch: int | None = cfg.batch_size if cfg.batch_size is not None else plan.batch_size
     if cfg.recipe != "auto" and cfg.batch_size is None:
         batch = None  # the named recipe's own batch
-    epochs = cfg.epochs if cfg.epochs is not None else plan.epochs
     options = CompareOptions(
         model=replace(cfg.model, encoder=plan.encoder, width=plan.width),
-        train=replace(cfg.train, epochs=epochs),
+        train=replace(cfg.train, epochs=cfg.epochs if cfg.epochs is not None else plan.epochs),
         batch_size=batch,
         recipe=cfg.recipe,
         device=cfg.device,
         contrasts=_contrasts(cfg.contrast, specs),
         keep_checkpoints=cfg.keep_checkpoints,
         progress=not cfg.quiet,
+        run_seconds=plan.run_seconds,
     )
     with _checkpoint_errors("--output"):
         try:
-            run_compare(ds, specs, cfg.seed_list, output, options, executor=executor,
-                        run_seconds=plan.run_seconds)  # fmt: skip
+            run_compare(ds, specs, cfg.seed_list, output, options, executor=executor)
         except SweepFailed as err:
             raise exit_failed(err) from None
     typer.echo((output / "results.md").read_text())
@@ -306,6 +306,16 @@ def _plan(cfg: CompareCommand, ds: Dataset, runs: int, workers: int | None) -> P
         meta=ds.meta,
         measure=measure,
     )
+
+
+def _check_output_folder(output: Path, dataset: str) -> None:
+    """Links out of --output, or records of another dataset in it: exit 2 naming it."""
+    from randquant.engine.record_check import check_output_folder
+
+    try:
+        check_output_folder(output, dataset)
+    except ValueError as err:
+        raise _bad("--output", str(err)) from None
 
 
 def _contrasts(texts: list[str], arms: list[str]) -> list[tuple[str, str]]:

@@ -133,32 +133,71 @@ def fix_length(wave: np.ndarray, num_samples: int) -> np.ndarray:
     return np.pad(wave, (0, num_samples - len(wave)))
 
 
+#: Sample rates a clip's header may declare (Hz): 1 kHz (telephony is 8 kHz) to 768 kHz (the
+#: highest rate of studio converters). A header outside names the file instead of designing
+#: a resampling filter for a 100 MHz "clip".
+MIN_RATE, MAX_RATE = 1_000, 768_000
+#: Largest up/down factor resampled with a polyphase filter (whose length grows with it);
+#: beyond it (rates like 44101 Hz) the FFT method, whose cost depends on the length only.
+_MAX_POLY = 1000
+
+
+def resample(wave: np.ndarray, rate: int, sample_rate: int) -> np.ndarray:
+    """``wave`` from ``rate`` to ``sample_rate`` Hz, at a cost bounded by its length."""
+    from scipy.signal import resample as fft_resample
+    from scipy.signal import resample_poly
+
+    g = math.gcd(rate, sample_rate)
+    up, down = sample_rate // g, rate // g
+    if max(up, down) <= _MAX_POLY:
+        out: np.ndarray = resample_poly(wave, up, down)
+    else:
+        out = fft_resample(wave, max(1, round(len(wave) * sample_rate / rate)))
+    return out.astype(np.float32)
+
+
 def load_waveform(
     source: Path | bytes, *, sample_rate: int = SAMPLE_RATE, duration: float | None = None
 ) -> np.ndarray:
     """Decode ``source`` (a path, or the bytes of a wav/ogg/flac file) to mono float32.
 
-    Resampled to ``sample_rate``; with ``duration`` (seconds) cropped or zero-padded to it.
-    A file soundfile cannot decode raises ``ValueError`` naming it.
+    Resampled to ``sample_rate``; with ``duration`` (seconds) cropped or zero-padded to it,
+    and only the frames that make those seconds are decoded. ``ValueError`` names a file
+    soundfile cannot decode, one whose header declares a rate outside
+    [:data:`MIN_RATE`, :data:`MAX_RATE`], and one holding NaN or inf samples.
     """
     import soundfile as sf
-    from scipy.signal import resample_poly
 
     name = str(source) if isinstance(source, Path) else "<audio bytes>"
     try:
-        data, rate = sf.read(
-            source if isinstance(source, Path) else io.BytesIO(source),
-            dtype="float32",
-            always_2d=True,
-        )
+        with sf.SoundFile(source if isinstance(source, Path) else io.BytesIO(source)) as f:
+            rate = int(f.samplerate)
+            if not MIN_RATE <= rate <= MAX_RATE:
+                raise ValueError(
+                    f"audio file {name} declares a sample rate of {rate} Hz, outside "
+                    f"[{MIN_RATE}, {MAX_RATE}] Hz"
+                )
+            # the seconds asked for, plus a margin wider than the resampling filter's reach,
+            # so the samples kept are those resampling the whole clip gives
+            frames = -1 if duration is None else math.ceil((duration + 0.05) * rate) + 64
+            data = f.read(frames, dtype="float32", always_2d=True)
+    except ValueError as err:
+        if name in str(err):
+            raise
+        raise ValueError(f"cannot decode audio file {name}: {err}") from err
     except Exception as err:
         raise ValueError(f"cannot decode audio file {name}: {err}") from err
     if data.shape[0] == 0:
         raise ValueError(f"audio file {name} holds no samples")
+    bad = ~np.isfinite(data)
+    if bad.any():
+        first = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise ValueError(
+            f"audio file {name}: {int(bad.sum())} samples are NaN or inf (first at frame {first})"
+        )
     wave = data.mean(axis=1)
     if rate != sample_rate:
-        g = math.gcd(int(rate), sample_rate)
-        wave = resample_poly(wave, sample_rate // g, int(rate) // g).astype(np.float32)
+        wave = resample(wave, rate, sample_rate)
     if duration is not None:
         wave = fix_length(wave, round(duration * sample_rate))
     return np.ascontiguousarray(wave, dtype=np.float32)

@@ -79,17 +79,64 @@ def read_pickle(path: Path) -> dict[str, Any]:
     return {k.decode() if isinstance(k, bytes) else str(k): v for k, v in obj.items()}
 
 
+#: Most values one pickled field may expand to (CIFAR-10's training set is 1.5e8).
+MAX_VALUES = 2**28
+
+
+def _count(obj: Any, limit: int, where: str) -> int:
+    """How many values ``obj`` (nested lists/tuples of numbers or arrays) expands to, counted
+    without building it (each shared object once, by identity) and refused past ``limit`` or
+    4 levels of nesting: a pickle of shared references (a list holding one list a thousand
+    times, nested) is small on disk and in memory, but ``np.asarray`` expands every one."""
+    memo: dict[int, int] = {}
+
+    def size(item: Any, depth: int) -> int:
+        if isinstance(item, np.ndarray):
+            return int(item.size)
+        if not isinstance(item, (list, tuple)):
+            return 1
+        if depth > 4:
+            raise ValueError(f"{where} is nested deeper than a batch of images")
+        if id(item) not in memo:
+            total = 0
+            for sub in item:
+                total += size(sub, depth + 1)
+                if total > limit:
+                    break
+            memo[id(item)] = total
+        return memo[id(item)]
+
+    total = size(obj, 0)
+    if total > limit:
+        raise ValueError(f"{where} expands to more than {limit:,} values; not a CIFAR batch")
+    return total
+
+
+def _bounded_array(obj: Any, where: str, dtype: Any = None) -> np.ndarray:
+    _count(obj, MAX_VALUES, where)
+    try:
+        return np.asarray(obj, dtype=dtype)
+    except (ValueError, TypeError, OverflowError) as err:
+        raise ValueError(f"{where} is not a numeric array ({str(err)[:120]})") from None
+
+
 def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """``(images (N, 3, 32, 32) uint8, labels (N,) int64)`` of one batch file."""
+    """``(images (N, 3, 32, 32) uint8, labels (N,) int64)`` of one batch file.
+
+    Each field's size is counted before it becomes an array (at most :data:`MAX_VALUES`);
+    ``data`` must be integers in [0, 255]."""
     d = read_pickle(path)
     key = "labels" if "labels" in d else "fine_labels"
     if "data" not in d or key not in d:
-        raise ValueError(f"CIFAR batch {path} lacks 'data' or 'labels' (keys: {sorted(d)})")
-    data = np.asarray(d["data"])
-    labels = np.asarray(d[key], dtype=np.int64)
-    if data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
+        raise ValueError(f"CIFAR batch {path} lacks 'data' or 'labels' (keys: {sorted(d)[:10]})")
+    data = _bounded_array(d["data"], f"CIFAR batch {path}: 'data'")
+    labels = _bounded_array(d[key], f"CIFAR batch {path}: {key!r}", np.int64)
+    if data.dtype.kind not in "iu" or (data.size and (data.min() < 0 or data.max() > 255)):
+        raise ValueError(f"CIFAR batch {path}: 'data' must hold bytes 0..255, got {data.dtype}")
+    if data.ndim != 2 or data.shape[1] != 3072 or labels.ndim != 1 or len(labels) != len(data):
         raise ValueError(
-            f"CIFAR batch {path}: data {data.shape} and {len(labels)} labels; need (N, 3072) and N"
+            f"CIFAR batch {path}: data {data.shape} and labels {labels.shape}; "
+            "need (N, 3072) and (N,)"
         )
     return data.reshape(-1, 3, 32, 32).astype(np.uint8), labels
 
@@ -98,6 +145,8 @@ def _names(meta: Path, key: str) -> list[str]:
     names = read_pickle(meta).get(key)
     if not isinstance(names, list):
         raise ValueError(f"CIFAR meta file {meta} has no list {key!r}")
+    if len(names) > 100_000 or not all(isinstance(n, (bytes, str)) for n in names):
+        raise ValueError(f"CIFAR meta file {meta}: {key!r} must be a list of class names")
     return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
 
 

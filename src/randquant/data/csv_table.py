@@ -21,16 +21,24 @@ from randquant.data.files import BadFileWarning
 from randquant.data.labels import encode_labels
 from randquant.data.splits import stratified_split
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def _row(cells: list[str], label_at: int, where: str) -> tuple[list[float], str]:
     feats = []
     for j, cell in enumerate(cells):
         if j == label_at:
             continue
+        shown = repr(cell) if len(cell) <= 40 else repr(cell[:37]) + "..."
         try:
-            feats.append(float(cell))
+            value = float(cell)
         except ValueError:
-            raise ValueError(f"{where}, column {j + 1}: {cell!r} is not a number") from None
+            raise ValueError(f"{where}, column {j + 1}: {shown} is not a number") from None
+        if not abs(value) <= FLOAT32_MAX:  # also NaN
+            raise ValueError(
+                f"{where}, column {j + 1}: {shown} is NaN, inf or beyond float32's range"
+            )
+        feats.append(value)
     return feats, cells[label_at].strip()
 
 

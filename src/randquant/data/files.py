@@ -61,16 +61,35 @@ def decode_each(
     return out, kept
 
 
+def check_inside(path: Path, root: Path) -> None:
+    """``ValueError`` naming ``path`` when it is a link (or under one) that leads out of
+    ``root``: a data folder received from someone else may link a class folder to ``/usr``
+    or a file to ``~/.ssh``, and randquant reads only what lies in the folder it was given."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
+        raise ValueError(
+            f"{path}: a link to {real}, outside {root}; randquant does not follow links "
+            "out of a data folder (copy the files in instead)"
+        )
+
+
 def class_dirs(folder: Path) -> list[Path]:
-    """The visible sub-folders of ``folder``, sorted; ``ValueError`` if it cannot be read."""
+    """The visible sub-folders of ``folder``, sorted; ``ValueError`` if it cannot be read or
+    one is a link out of it."""
     try:
-        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        found = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError as err:
         raise ValueError(f"{folder}: cannot read folder ({err.strerror or err})") from err
+    for p in found:
+        check_inside(p, folder)
+    return found
 
 
-def list_files(folder: Path, extensions: frozenset[str], what: str = "") -> list[Path]:
-    """Files under ``folder`` (any depth) with one of ``extensions``, sorted.
+def list_files(
+    folder: Path, extensions: frozenset[str], what: str = "", *, root: Path | None = None
+) -> list[Path]:
+    """Files under ``folder`` (any depth) with one of ``extensions``, sorted; a file that
+    links out of ``root`` (default: the folder's parent, the data folder) is refused.
 
     Hidden files and folders (a leading ``.``: macOS ``._x.png``, ``.ipynb_checkpoints/``,
     ``.git/``) are skipped; a folder that cannot be read raises ``ValueError`` naming it (it
@@ -89,6 +108,8 @@ def list_files(folder: Path, extensions: frozenset[str], what: str = "") -> list
             for n in names
             if not n.startswith(".") and Path(n).suffix.lower() in extensions
         ]
+    for f in found:
+        check_inside(f, root if root is not None else folder.parent)
     if not found:
         kind = (
             f"{what} files (looked for {', '.join(sorted(extensions))})"
@@ -111,6 +132,8 @@ def class_folder_files(
     if not root.is_dir():
         raise ValueError(f"{root}: not a folder")
     if (root / "train").is_dir() and (root / "test").is_dir():
+        for s in ("train", "test"):
+            check_inside(root / s, root)
         return {
             s: [(f, c.name) for c in class_dirs(root / s) for f in list_files(c, extensions)]
             for s in ("train", "test")
@@ -143,8 +166,15 @@ def dataset_from_files(
     """Decode each split's files into one float32 tensor and encode the class names."""
     xs: dict[str, torch.Tensor] = {}
     names: dict[str, np.ndarray] = {}
+
+    def finite(path: Path) -> np.ndarray:
+        arr = decode(path)
+        if not (np.abs(arr) <= np.finfo(np.float32).max).all():
+            raise ValueError(f"{path}: decodes to NaN, inf or beyond-float32 values")
+        return arr
+
     for split, pairs in splits.items():
-        arrays, kept = decode_each([p for p, _ in pairs], decode, skip_bad=skip_bad, what=what)
+        arrays, kept = decode_each([p for p, _ in pairs], finite, skip_bad=skip_bad, what=what)
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
             raise ValueError(f"{name}: {what} decode to different shapes {sorted(shapes)[:3]}")

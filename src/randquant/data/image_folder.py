@@ -5,8 +5,10 @@ Two arrangements are understood::
     root/train/<class>/*.png  root/test/<class>/*.png  [root/val/<class>/*.png]
     root/<class>/*.png        (split into train/test by ``test_fraction``, stratified, seeded)
 
-Images are decoded with Pillow, converted to RGB and resized to ``image_size`` (default: their
-common size if they all share one, else 32x32), giving float32 ``(N, 3, H, W)`` in ``[0, 1]``.
+Images are decoded with Pillow at their real bit depth (8-bit, 16-bit, 32-bit int, float,
+palette, CMYK, LA; see :mod:`randquant.data.image_file`), made RGB and resized to
+``image_size`` (default: their common size if they all share one, its longer side shrunk to
+256, else 32x32), giving float32 ``(N, 3, H, W)``, in ``[0, 1]`` for integer images.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from randquant.data import image_file
 from randquant.data.base import Dataset, SplitData
-from randquant.data.files import class_dirs, list_files
+from randquant.data.files import check_inside, class_dirs, list_files
 from randquant.data.labels import encode_labels
 
 IMAGE_EXTENSIONS = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"}
 )
 FALLBACK_SIZE = 32
+#: Longest side of the default size: images of a common size beyond it are shrunk to it
+#: (four 6000 x 6000 photos would otherwise take 1.7 GB as float32); ``image_size`` overrides.
+MAX_DEFAULT_SIDE = 256
 
 
 def _class_files(folder: Path) -> dict[str, list[Path]]:
@@ -51,39 +57,33 @@ def _split_by_fraction(
     return split
 
 
-def _decode(path: Path, size: tuple[int, int] | None) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            rgb = img.convert("RGB")
-            if size is not None and rgb.size != size:
-                rgb = rgb.resize(size, Image.Resampling.BILINEAR)
-            return np.asarray(rgb, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
-        raise ValueError(f"{path}: cannot read image ({err})") from err
-
-
 def _common_size(paths: list[Path]) -> tuple[int, int] | None:
-    from PIL import Image, UnidentifiedImageError
-
     sizes = set()
     for path in paths:
-        try:
-            with Image.open(path) as img:
-                sizes.add(img.size)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as err:
-            raise ValueError(f"{path}: cannot read image ({err})") from err
+        sizes.add(image_file.image_size(path))
         if len(sizes) > 1:
             return None
     return sizes.pop() if sizes else None
+
+
+def default_size(paths: list[Path]) -> tuple[int, int]:
+    """The images' common size, shrunk (aspect kept) so that its longer side is at most
+    :data:`MAX_DEFAULT_SIDE`; :data:`FALLBACK_SIZE` square when the sizes differ."""
+    size = _common_size(paths)
+    if size is None:
+        return (FALLBACK_SIZE, FALLBACK_SIZE)
+    w, h = size
+    if max(w, h) <= MAX_DEFAULT_SIDE:
+        return size
+    k = MAX_DEFAULT_SIDE / max(w, h)
+    return (max(1, round(w * k)), max(1, round(h * k)))
 
 
 def _stack(items: list[tuple[Path, str]], size: tuple[int, int]) -> torch.Tensor:
     w, h = size
     x = np.empty((len(items), 3, h, w), dtype=np.float32)
     for i, (path, _) in enumerate(items):
-        x[i] = _decode(path, size).transpose(2, 0, 1) / 255.0
+        x[i] = image_file.read_image(path, size).transpose(2, 0, 1)
     return torch.from_numpy(x)
 
 
@@ -115,6 +115,8 @@ def load_image_folder(
         raise ValueError(f"{root}: not a folder")
     if (root / "train").is_dir() and (root / "test").is_dir():
         names = [s for s in ("train", "val", "test") if (root / s).is_dir()]
+        for s in names:
+            check_inside(root / s, root)
         splits = {
             s: [(p, c) for c, ps in _class_files(root / s).items() for p in ps] for s in names
         }
@@ -135,8 +137,7 @@ def load_image_folder(
                     kept.append(item)
             splits[s] = kept
     all_paths = [p for items in splits.values() for p, _ in items]
-    size = (image_size, image_size) if image_size else _common_size(all_paths)
-    size = size or (FALLBACK_SIZE, FALLBACK_SIZE)
+    size = (image_size, image_size) if image_size else default_size(all_paths)
     labels = {f"{s}": np.array([c for _, c in items], dtype=str) for s, items in splits.items()}
     ys, class_names = encode_labels(labels, source=str(root))
     data = {s: SplitData(_stack(items, size), ys[s]) for s, items in splits.items()}

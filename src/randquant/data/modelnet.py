@@ -52,10 +52,21 @@ def read_off(path: Path) -> tuple[np.ndarray, np.ndarray]:
             pos += 1 + k
     except (IndexError, ValueError) as err:
         raise ValueError(f"OFF file {path} is truncated or malformed: {err}") from err
+    _check_vertices(verts.reshape(nv, 3), path)
     faces = np.array(tris, dtype=np.int64).reshape(-1, 3)
     if faces.size and (faces.min() < 0 or faces.max() >= nv):
         raise ValueError(f"OFF file {path}: a face refers to a vertex outside [0, {nv})")
     return verts.reshape(nv, 3), faces
+
+
+def _check_vertices(verts: np.ndarray, path: Path) -> None:
+    bad = ~(np.abs(verts) <= np.finfo(np.float32).max).all(axis=1)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"mesh file {path}: vertex {k} ({int(bad.sum())} in all) has a NaN, inf or "
+            "beyond-float32 coordinate"
+        )
 
 
 #: Mesh files a class folder may hold.
@@ -71,9 +82,13 @@ def read_mesh(path: Path) -> Any:
         verts, faces = read_off(path)
         return trimesh.Trimesh(vertices=verts, faces=faces, process=False)
     try:
-        return trimesh.load(path, file_type=path.suffix.lower()[1:], force="mesh", process=False)
+        mesh: Any = trimesh.load(
+            path, file_type=path.suffix.lower()[1:], force="mesh", process=False
+        )
     except Exception as err:
-        raise ValueError(f"cannot read mesh file {path}: {err}") from err
+        raise ValueError(f"cannot read mesh file {path}: {str(err)[:200]}") from err
+    _check_vertices(np.asarray(mesh.vertices, dtype=np.float64), path)
+    return mesh
 
 
 def off_to_points(path: Path, num_points: int) -> np.ndarray:

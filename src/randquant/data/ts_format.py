@@ -28,14 +28,23 @@ def _case(line: str, where: str) -> tuple[list[np.ndarray], str, int]:
         raise ValueError(
             f"{where}: expected channels separated by ':' and a label, got {line[:60]!r}"
         )
-    out, missing = [], 0
+    out: list[np.ndarray] = []
+    missing = 0
     for ch in channels:
         vals = ch.split(",")
         missing += sum(v.strip() == "?" for v in vals)
         try:
-            out.append(np.array([0.0 if v.strip() == "?" else float(v) for v in vals], np.float32))
+            values = np.array([0.0 if v.strip() == "?" else float(v) for v in vals], np.float64)
         except ValueError as err:
-            raise ValueError(f"{where}: bad value ({err})") from err
+            raise ValueError(f"{where}: bad value ({str(err)[:80]})") from None
+        bad = ~(np.abs(values) <= np.finfo(np.float32).max)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{where}, channel {len(out) + 1}, value {k + 1}: {vals[k].strip()[:40]!r} is "
+                "NaN, inf or beyond float32's range"
+            )
+        out.append(values.astype(np.float32))
     return out, label.strip(), missing
 
 

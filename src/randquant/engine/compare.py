@@ -20,6 +20,7 @@ from randquant.data.standardize import standardize
 from randquant.engine.contrasts import parse_contrast
 from randquant.engine.executor import Executor
 from randquant.engine.plan import Experiment, run_experiments
+from randquant.engine.record_check import check_output_folder
 from randquant.engine.records import RunRecord
 from randquant.engine.run import pretrain_one
 from randquant.engine.settings import CompareSettings, Trainer, with_recipe
@@ -52,6 +53,9 @@ class CompareOptions:
     probe_max_iter: int = 500
     keep_checkpoints: bool = False
     progress: bool = True
+    #: An estimate of one run's seconds (e.g. :attr:`randquant.engine.defaults.Plan.run_seconds`)
+    #: that feeds the sweep's time left until the first run ends.
+    run_seconds: float | None = None
 
     def __post_init__(self) -> None:
         from randquant.engine.recipe import check_recipe
@@ -81,13 +85,15 @@ def run_compare(
     *,
     trainer: Trainer = pretrain_one,
     executor: Executor | None = None,
-    run_seconds: float | None = None,
 ) -> list[RunRecord]:
     """Pretrain and probe every (augmentation, seed) pair; write results under ``output_dir``.
 
     The dataset is standardised per channel (train statistics) first. Through the planner
     (:func:`~randquant.engine.plan.run_experiments`) the contrasts are declared in
-    ``contrasts.json`` and the references recorded (``references/``) before any run; after
+    ``contrasts.json`` with the seeds (seeds added by a later call are a separate, post hoc
+    analysis), arms whose views equal another's on this data are left out
+    (:func:`~randquant.engine.planning.arms_to_run`; ``channel_mask`` on one channel is
+    ``none``) and the references recorded (``references/``) before any run; after
     every run, ``runs/<run_id>.json`` and the index ``results.json``, ``results.csv`` and
     ``results.md`` are written atomically. Finished runs are skipped, so calling this again
     after an interruption resumes. ``trainer`` replaces :func:`pretrain_one` (for tests and
@@ -117,6 +123,7 @@ def run_compare(
         progress=options.progress,
     )
     data = standardize(dataset)
+    check_output_folder(experiment.folder, data.name)  # links out, another dataset: refused
     outcome = run_experiments(
         [experiment],
         lambda name: data,
@@ -124,7 +131,7 @@ def run_compare(
         executor=executor,
         progress=options.progress,
         title=f"compare on {data.name}",
-        run_seconds=run_seconds,
+        run_seconds=options.run_seconds,
     )
     outcome.raise_if_failed()
     return outcome.records

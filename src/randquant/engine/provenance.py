@@ -9,7 +9,6 @@ read on its own, long after the sweep that wrote it.
 
 from __future__ import annotations
 
-import functools
 import os
 import platform
 import shlex
@@ -34,9 +33,10 @@ def command_line() -> str:
     return shlex.join([Path(sys.executable).name, *argv])
 
 
-@functools.cache
 def code_version() -> dict[str, Any]:
-    """randquant's version, and its git commit when it runs from a git checkout."""
+    """randquant's version, and its git commit and dirty flag when it runs from a git
+    checkout, read *now* (not cached: a run records the code it started from, so the caller
+    reads this when the run starts, :attr:`~randquant.engine.settings.RunSpec.code`)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -70,11 +70,21 @@ def _utc(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def provenance(command: str, device: str, started: float, ended: float) -> dict[str, Any]:
-    """Where and how a record was made: everything needed to read it on its own."""
+def provenance(
+    command: str,
+    device: str,
+    started: float,
+    ended: float,
+    code: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Where and how a record was made: everything needed to read it on its own.
+
+    ``code`` is :func:`code_version` as read when the work *started* (a commit made, or a
+    file edited, while a run trains must not be credited to it); without it, it is read now.
+    """
     return {
         "command": command,
-        "code": code_version(),
+        "code": code_version() if code is None else code,
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "hardware": describe(torch.get_num_threads()),

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from randquant.engine.record_check import check_fields
+
 #: A contrast: arm ``a`` against arm ``b`` (two augmentation specs).
 Pair = tuple[str, str]
 
@@ -80,6 +82,7 @@ class RunRecord:
         ]
         if missing:
             raise ValueError(f"run record lacks fields {missing}")
+        check_fields(cls, data)
         return cls(**{f.name: data[f.name] for f in fields if f.name in data})
 
 
@@ -119,6 +122,7 @@ class ReferenceRecord:
         missing = [k for k in need if k not in data]
         if missing:
             raise ValueError(f"reference record lacks fields {missing}")
+        check_fields(cls, data)
         extra = {k: data[k] for k in ("predictions", "provenance", "n_train") if k in data}
         return cls(**{k: data[k] for k in need}, **extra)
 

@@ -60,8 +60,11 @@ def reference_for(
     *,
     probe_max_iter: int = 1000,
     command: str = "",
+    code: dict[str, Any] | None = None,
 ) -> ReferenceRecord:
     """Probe the raw input and the untrained encoder of ``seed`` on standardised ``data``.
+
+    ``code``: the code version read when the work started (default: now).
 
     The probes are the runs' (:func:`~randquant.evaluate.probe.evaluate_encoder` with the
     same ``seed``, so the same cross-validation folds).
@@ -91,7 +94,7 @@ def reference_for(
         untrained=_row(untrained),
         ref_id=reference_id(data, seed, settings, probe_max_iter),
         predictions=preds,
-        provenance=provenance(command, str(device), started, time.time()),
+        provenance=provenance(command, str(device), started, time.time(), code=code),
         n_train=len(data.train),
     )
 
@@ -104,15 +107,20 @@ def ensure_references(
     *,
     probe_max_iter: int = 1000,
     command: str = "",
+    code: dict[str, Any] | None = None,
 ) -> list[ReferenceRecord]:
-    """The reference record of every seed, computing and saving the missing ones."""
+    """The reference record of every seed, computing and saving the missing ones (each
+    recording ``code``, default: the code version read once, here, before the first probe)."""
+    from randquant.engine.provenance import code_version
+
+    code = code_version() if code is None else code
     out = []
     for seed in seeds:
         rid = reference_id(data, seed, settings, probe_max_iter)
         record = load_reference(folder / REFERENCES_DIR / f"{rid}.json")
         if record is None:
             record = reference_for(
-                data, seed, settings, probe_max_iter=probe_max_iter, command=command
+                data, seed, settings, probe_max_iter=probe_max_iter, command=command, code=code
             )
             save_reference(folder, record)
         out.append(record)

@@ -132,7 +132,9 @@ def train_and_probe(spec: RunSpec, data: Dataset) -> RunRecord:
         rq_on=settings.rq_on,
         linear_weight_decay=linear.detail["weight_decay"],
         run_id=spec.run_id,
-        provenance=provenance(spec.command, str(probe_device), started, time.time()),
+        provenance=provenance(
+            spec.command, str(probe_device), started, time.time(), code=spec.code
+        ),
         probe={k: linear.detail[k] for k in PROBE_DETAIL if k in linear.detail},
         predictions={name: list(res.predictions) for name, res in probes.items()},
     )

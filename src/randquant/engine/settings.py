@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from randquant.config import ModelOptions, PretrainConfig
 from randquant.device import resolve_device
-from randquant.engine.provenance import command_line
+from randquant.engine.provenance import code_version, command_line
 
 if TYPE_CHECKING:
     from torch import nn
@@ -187,6 +187,10 @@ class RunSpec:
     trainer: Trainer | None = None
     progress: bool = False
     command: str = field(default_factory=command_line)
+    #: The code the run starts from (:func:`~randquant.engine.provenance.code_version`), read
+    #: when the spec is made: before the sweep, in the driver, so a worker records what the
+    #: run was asked to run, not what the tree holds when it saves.
+    code: dict[str, Any] = field(default_factory=code_version)
 
     @property
     def label(self) -> str:

@@ -6,12 +6,13 @@ One comparison folder holds::
     failed/<run_id>.json        a run that failed: its error and traceback
     references/<ref_id>.json    a ReferenceRecord, one per seed
     checkpoints/<run_id>/       the checkpoint of a run in progress
-    contrasts.json              the contrasts declared before any run
+    contrasts.json              the dataset, contrasts and seeds declared before any run
     results.json/.csv/.md       the index, rebuilt from the records (engine.index)
 
 Every file is written atomically (a temporary name in the same folder, then ``os.replace``),
 so a process killed at any moment leaves either the old file or the new one, never half of
-it. Reading is forgiving: an unreadable record is skipped (a run is redone).
+it. Reading is forgiving but says so: an unreadable record, one with fields of the wrong
+type, a copy or a link is skipped and named (:mod:`randquant.engine.record_check`).
 
 >>> run_path(Path("out"), "rq__simclr__e5__s0__0123456789ab")
 PosixPath('out/runs/rq__simclr__e5__s0__0123456789ab.json')
@@ -20,10 +21,11 @@ PosixPath('out/runs/rq__simclr__e5__s0__0123456789ab.json')
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from randquant.engine.declaration import read_declaration
+from randquant.engine.record_check import record_files, skipped
 from randquant.engine.records import Pair, ReferenceRecord, RunRecord
 from randquant.io import write_json_atomic, write_text_atomic
 
@@ -31,7 +33,6 @@ RUNS_DIR = "runs"
 FAILED_DIR = "failed"
 REFERENCES_DIR = "references"
 CHECKPOINTS_DIR = "checkpoints"
-CONTRASTS_FILE = "contrasts.json"
 INDEX_LOCK = ".index.lock"
 
 
@@ -58,7 +59,10 @@ def save_run(runs_dir: Path, record: RunRecord) -> Path:
 
 
 def load_run(path: Path) -> RunRecord | None:
-    """Read a record file; ``None`` if it is missing or unreadable (the run will be redone)."""
+    """Read a record file; ``None`` if it is missing, a link, or unreadable (the run will be
+    redone)."""
+    if path.is_symlink():
+        return None
     try:
         return RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
@@ -66,11 +70,21 @@ def load_run(path: Path) -> RunRecord | None:
 
 
 def load_runs(runs_dir: Path) -> list[RunRecord]:
-    """All readable records under ``runs_dir``, sorted by file name."""
-    if not runs_dir.is_dir():
-        return []
-    found = (load_run(p) for p in sorted(runs_dir.glob("*.json")))
-    return [r for r in found if r is not None]
+    """All valid records under ``runs_dir``, sorted by file name, one per run id; a file that
+    cannot be read, has fields of the wrong type, is a link or a copy (its name not its run
+    id) is skipped and named in a :class:`~randquant.engine.record_check.SkippedRecordWarning`."""
+    out = []
+    for path in record_files(runs_dir):
+        try:
+            record = RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, AttributeError) as err:
+            skipped(path, str(err)[:200])
+            continue
+        if record.run_id != path.stem:
+            skipped(path, f"it holds run {record.run_id!r}, not the one its name says")
+            continue
+        out.append(record)
+    return out
 
 
 def save_reference(folder: Path, record: ReferenceRecord) -> Path:
@@ -81,7 +95,9 @@ def save_reference(folder: Path, record: ReferenceRecord) -> Path:
 
 
 def load_reference(path: Path) -> ReferenceRecord | None:
-    """Read a reference record file; ``None`` if it is missing or unreadable."""
+    """Read a reference record file; ``None`` if it is missing, a link, or unreadable."""
+    if path.is_symlink():
+        return None
     try:
         return ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
@@ -90,8 +106,18 @@ def load_reference(path: Path) -> ReferenceRecord | None:
 
 def load_references(folder: Path) -> list[ReferenceRecord]:
     """Every readable reference record under ``folder/references``, by seed then id."""
-    found = (load_reference(p) for p in sorted((folder / REFERENCES_DIR).glob("*.json")))
-    return sorted((r for r in found if r is not None), key=lambda r: (r.seed, r.ref_id))
+    out = []
+    for path in record_files(folder / REFERENCES_DIR):
+        try:
+            record = ReferenceRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, AttributeError) as err:
+            skipped(path, str(err)[:200])
+            continue
+        if record.ref_id != path.stem:  # a copy: its reference would count twice
+            skipped(path, f"it holds reference {record.ref_id!r}, not the one its name says")
+            continue
+        out.append(record)
+    return sorted(out, key=lambda r: (r.seed, r.ref_id))
 
 
 def save_failure(folder: Path, run_id: str, payload: dict[str, Any]) -> Path:
@@ -112,15 +138,9 @@ def read_failures(root: Path) -> list[dict[str, Any]]:
     return out
 
 
-def declare_contrasts(folder: Path, pairs: Sequence[Pair]) -> None:
-    """Write ``folder/contrasts.json`` (the pairs the index will test), atomically."""
-    write_json_atomic(folder / CONTRASTS_FILE, {"pairs": [list(p) for p in pairs]})
-
-
 def declared_contrasts(folder: Path) -> list[Pair] | None:
-    """The pairs declared for ``folder``, or ``None`` when nothing was declared."""
-    try:
-        data = json.loads((folder / CONTRASTS_FILE).read_text(encoding="utf-8"))
-        return [(str(a), str(b)) for a, b in data["pairs"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    """The pairs declared for ``folder`` (:mod:`randquant.engine.declaration`, which writes
+    ``contrasts.json`` with the seeds before the first run), or ``None`` when nothing was
+    declared."""
+    decl = read_declaration(folder)
+    return None if decl is None else list(decl.pairs)

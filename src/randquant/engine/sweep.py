@@ -220,7 +220,9 @@ def run_sweep(
                     "seed": spec.seed,
                     "error": error,
                     "traceback": trace,
-                    "provenance": provenance(spec.command, spec.settings.device, now, now),
+                    "provenance": provenance(
+                        spec.command, spec.settings.device, now, now, code=spec.code
+                    ),
                 },
             )
             failed.append((spec, error))

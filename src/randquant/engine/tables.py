@@ -18,7 +18,7 @@ import json
 import math
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from randquant.engine.records import KINDS, LABELS, ReferenceRecord, RunRecord
@@ -165,12 +165,12 @@ def _pct(v: float, sign: bool = False) -> str:
 
 
 def verdict_text(c: Contrast) -> str:
-    """The verdict, with its ± bound when nothing was detected (no bound where every seed
-    gave both arms the same score: zero spread says nothing about a difference's size)."""
+    """The verdict. Where nothing was detected the plausible range is the CI beside it and
+    the MDE has its own column, so neither is repeated here ("± MDE" read as a range is
+    wrong: a CI may be wider than it); "no difference on any seed" where every seed gave
+    both arms the same score."""
     if c.verdict == "no detectable difference" and c.n_seeds > 1 and c.sd_diff == 0:
         return "no difference on any seed"
-    if c.verdict == "no detectable difference":
-        return f"no detectable difference (± {_pct(c.mde)} pp)"
     return c.verdict
 
 
@@ -197,19 +197,28 @@ def reference_lines(references: Sequence[ReferenceRecord]) -> list[str]:
 
 
 def contrast_table(
-    contrasts: Sequence[Contrast], *, metric: str | None = None, by_dataset: bool = False
+    contrasts: Sequence[Contrast],
+    *,
+    metric: str | None = None,
+    by_dataset: bool = False,
+    items: Mapping[tuple[str, str, str], tuple[float, float, float]] | None = None,
 ) -> list[str]:
     """Markdown table of the contrasts: paired difference, 95 % CI, Holm p, MDE, verdict.
 
     ``metric`` keeps the contrasts of one metric (and drops the metric column);
-    ``by_dataset`` adds a dataset column (tables over many folders).
+    ``by_dataset`` adds a dataset column (tables over many folders); ``items`` adds the
+    bootstrap CI over seeds and test items of each ``(dataset, a, b)`` it holds
+    (:func:`randquant.evaluate.stats.bootstrap_items`; "–" for the others).
     """
     rows = [c for c in contrasts if metric is None or c.metric == metric]
     if not rows and metric is None:
         return []
+    boot = items is not None
     head = ["dataset"] * by_dataset + ["contrast (a − b)"] + ["metric"] * (metric is None)
-    head += ["seeds", "mean diff pp", "95 % CI pp", "p (Holm)", "MDE pp", "verdict"]
-    align = ["---"] * (len(head) - 6) + ["---:", "---:", "---", "---:", "---:", "---"]
+    head += ["seeds", "mean diff pp", "95 % CI pp" + " (seeds)" * boot]
+    head += ["95 % CI pp (seeds × test items)"] * boot + ["p (Holm)", "MDE pp", "verdict"]
+    tail = ["---:", "---:", "---", *["---"] * boot, "---:", "---:", "---"]
+    align = ["---"] * (len(head) - len(tail)) + tail
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
     for c in rows:
         p = "–" if math.isnan(c.p_holm) else f"{c.p_holm:.3g}"
@@ -218,9 +227,10 @@ def contrast_table(
             str(c.n_seeds),
             _pct(c.mean_diff, True),
             f"[{_pct(c.ci_low, True)}, {_pct(c.ci_high, True)}]",
-            p,
-            _pct(c.mde),
-            verdict_text(c),
         ]
+        if items is not None:
+            got = items.get((c.dataset, c.a, c.b))
+            cells.append(f"[{_pct(got[1], True)}, {_pct(got[2], True)}]" if got else "–")
+        cells += [p, _pct(c.mde), verdict_text(c)]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]

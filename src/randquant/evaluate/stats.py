@@ -226,3 +226,116 @@ def mcnemar_exact(
     table = [[n[True, True], n[True, False]], [n[False, True], n[False, False]]]
     result = mcnemar(table, exact=True)
     return n[True, False], n[False, True], float(result.pvalue)
+
+
+def rejudged(contrasts: Sequence[Contrast], *, alpha: float = ALPHA) -> list[Contrast]:
+    """The same contrasts as one Holm family: ``p_holm`` and ``verdict`` recomputed over
+    exactly ``contrasts`` (e.g. every contrast that feeds one claim in one modality, across
+    datasets), the raw ``p`` and the intervals unchanged.
+
+    >>> c = paired_contrasts({"a": {0: 0.9, 1: 0.8, 2: 0.85}, "b": {0: 0.5, 1: 0.45, 2: 0.5}},
+    ...                      [("a", "b")], metric="linear_acc")[0]
+    >>> rejudged([c, c])[0].p_holm == min(1.0, 2 * c.p)
+    True
+    """
+    corrected = holm([c.p for c in contrasts], alpha=alpha)
+    return [
+        replace(c, p_holm=ph, verdict=verdict(c.mean_diff, ph, alpha=alpha))
+        for c, ph in zip(contrasts, corrected, strict=True)
+    ]
+
+
+def simultaneous_ci(c: Contrast, family_size: int, *, alpha: float = ALPHA) -> tuple[float, float]:
+    """The Bonferroni-adjusted interval of ``c`` in a family of ``family_size`` contrasts:
+    the paired t interval at level ``1 - alpha / family_size``, so that all the family's
+    intervals cover their true differences together with probability at least ``1 - alpha``
+    (:func:`scipy.stats.t.interval` on the contrast's mean, sd and seeds). ``(nan, nan)``
+    where the contrast has no t interval; the exact bound where every seed gave the same
+    difference.
+
+    >>> c = paired_contrasts({"a": {0: 1.0, 1: 2.0, 2: 3.5}, "b": {0: 0.5, 1: 1.0, 2: 2.0}},
+    ...                      [("a", "b")], metric="m")[0]
+    >>> [round(v, 4) for v in simultaneous_ci(c, 1)] == [round(c.ci_low, 4), round(c.ci_high, 4)]
+    True
+    """
+    from scipy import stats
+
+    if family_size < 1:
+        raise ValueError(f"family_size must be >= 1, got {family_size}")
+    if c.n_seeds < 2 or math.isnan(c.sd_diff):
+        return math.nan, math.nan
+    if c.sd_diff == 0.0:
+        return c.mean_diff, c.mean_diff
+    lo, hi = stats.t.interval(
+        1 - alpha / family_size, c.n_seeds - 1, loc=c.mean_diff, scale=c.sd_diff / c.n_seeds**0.5
+    )
+    return float(lo), float(hi)
+
+
+def beats(a: Mapping[int, float], b: Mapping[int, float], *, alpha: float = ALPHA) -> bool:
+    """Does ``a`` beat ``b``? Yes when the paired (by seed) difference ``a - b`` over the seeds
+    both have has a two-sided ``1 - alpha`` t interval whose lower end is above 0; with one
+    seed or no shared seed there is no interval, so no.
+
+    >>> beats({0: 0.9, 1: 0.8, 2: 0.85}, {0: 0.5, 1: 0.45, 2: 0.5})
+    True
+    >>> beats({0: 0.9}, {0: 0.5})
+    False
+    """
+    seeds = sorted(set(a) & set(b))
+    if len(seeds) < 2:
+        return False
+    _, lo, _, _, _, _ = paired_test([a[s] for s in seeds], [b[s] for s in seeds], alpha=alpha)
+    return not math.isnan(lo) and lo > 0
+
+
+def bootstrap_items(
+    correct_a: Mapping[int, Sequence[bool]],
+    correct_b: Mapping[int, Sequence[bool]],
+    *,
+    n_boot: int = 2000,
+    alpha: float = ALPHA,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """``(mean_diff, low, high)``: a percentile bootstrap interval of the accuracy difference
+    ``a - b`` that resamples seeds *and* test items.
+
+    ``correct_x[seed][i]`` says whether arm x's probe got test item ``i`` right on that seed
+    (same test set for both arms of a seed). Each replicate draws the seeds with replacement,
+    then, within each drawn seed, the test items with replacement (the same items for both
+    arms: the pairing is kept), and averages the per-seed differences. A seed-level t interval
+    leaves out the error of sampling a small test set; this one includes it. Deterministic
+    for a given ``seed`` (numpy's PCG64).
+
+    >>> a = {0: [True, True, False, True], 1: [True, False, True, True]}
+    >>> b = {0: [True, False, False, True], 1: [False, False, True, True]}
+    >>> mean, lo, hi = bootstrap_items(a, b, n_boot=500)
+    >>> round(mean, 3), lo <= mean <= hi
+    (0.25, True)
+    """
+    import numpy as np
+
+    seeds = sorted(set(correct_a) & set(correct_b))
+    if not seeds:
+        return math.nan, math.nan, math.nan
+    diffs = []
+    for s in seeds:
+        xa = np.asarray(correct_a[s], dtype=float)
+        xb = np.asarray(correct_b[s], dtype=float)
+        if xa.shape != xb.shape or xa.ndim != 1 or len(xa) == 0:
+            raise ValueError(
+                f"seed {s}: both arms need one entry per test item, got {xa.shape} and {xb.shape}"
+            )
+        diffs.append(xa - xb)
+    mean = float(np.mean([d.mean() for d in diffs]))
+    rng = np.random.default_rng(seed)
+    k = len(diffs)
+    # item means of every (replicate, slot) for every seed, then one seed drawn per slot:
+    # a seed drawn twice in a replicate gets two independent item resamples
+    item_means = np.stack(
+        [d[rng.integers(0, len(d), size=(n_boot, k, len(d)))].mean(axis=2) for d in diffs]
+    )  # (seed, replicate, slot)
+    picked = rng.integers(0, k, size=(n_boot, k))
+    reps = item_means[picked, np.arange(n_boot)[:, None], np.arange(k)[None, :]].mean(axis=1)
+    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    return mean, float(lo), float(hi)

@@ -57,6 +57,7 @@ def apply_quantization(
     *,
     out: torch.Tensor | None = None,
     options: RQOptions | None = None,
+    check_params: bool = True,
     **kwargs: Any,
 ) -> torch.Tensor:
     """Replace every finite value of ``x`` by the proxy of its bin under ``params``.
@@ -65,9 +66,13 @@ def apply_quantization(
     (``layout``, ``channel_dim``/``batch_dim``, ``backend``) must be those the params were
     drawn with. ``out`` (same shape, dtype and device as ``x``, no two elements sharing memory)
     receives the result without a new allocation on the numba path; it may be ``x`` itself.
+    ``params`` that do not come from a draw are checked (sorted finite edges, proxies in
+    range: :meth:`QuantizationParams.check_values`); ``check_params=False`` skips that for
+    params just drawn by the sampler.
     """
     x = check_input(x)
-    return apply_params(x, params, RQOptions.build(options, **kwargs), out=out)
+    opts = RQOptions.build(options, **kwargs)
+    return apply_params(x, params, opts, out=out, check_params=check_params)
 
 
 def apply_params(
@@ -76,13 +81,16 @@ def apply_params(
     opts: RQOptions,
     *,
     out: torch.Tensor | None = None,
+    check_params: bool = False,
 ) -> torch.Tensor:
     """:func:`apply_quantization` of an input already checked by ``check_input`` (so an op
-    call checks its input once)."""
+    call checks its input once); ``check_params`` for params that come from a user."""
     if not isinstance(params, QuantizationParams):
         raise TypeError(f"params must be QuantizationParams, got {type(params).__name__}")
     dims = opts.dims(x.ndim)
     params.check_against(group_shape(x, dims))
+    if check_params and not torch.compiler.is_compiling():
+        params.check_values()
     if out is not None:
         _check_out(out, x)
     if x.dtype == torch.bool:

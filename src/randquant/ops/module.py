@@ -65,9 +65,10 @@ class RandomizedQuantization(nn.Module):
         if isinstance(generator, QuantizationParams):
             raise TypeError("pass a drawn QuantizationParams as aug(x, params=params)")
         x = check_input(x)  # once per call: the draw and the apply take it checked
+        drawn = params is None
         if params is None:
             params = sample_from(x, self.options, generator)
-        return apply_params(x, params, self.options, out=out)
+        return apply_params(x, params, self.options, out=out, check_params=not drawn)
 
     def apply(  # type: ignore[override]
         self,

@@ -175,6 +175,8 @@ class RQOptions:
     ) -> RQOptions:
         """``options`` (or the defaults) with ``num_bins`` (unless None) and ``kwargs`` replacing
         fields; an unknown name is a ``TypeError`` that lists the options."""
+        if num_bins is None and not kwargs and isinstance(options, RQOptions):
+            return options  # the module's own options: no dataclass introspection (Dynamo)
         if num_bins is not None:
             kwargs["num_bins"] = num_bins
         names = {f.name for f in dataclasses.fields(cls)}

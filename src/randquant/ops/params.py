@@ -60,3 +60,41 @@ class QuantizationParams:
                 f"params.applied has shape {tuple(self.applied.shape)}, "
                 f"not broadcastable to {shape}"
             ) from None
+
+    def check_values(self) -> None:
+        """``ValueError`` unless the values are those a draw can give: float edges, each
+        group's row either all NaN (a group with no finite value) or finite and sorted, and
+        finite proxies inside their group's ``[edges[..., 0], edges[..., -1]]``.
+
+        Hand-made params with unsorted inner edges would otherwise be binned differently by
+        the numba (binary search) and torch (comparison count) kernels."""
+        for name, t in (("edges", self.edges), ("proxies", self.proxies)):
+            if not t.dtype.is_floating_point:
+                raise ValueError(f"params.{name} must be floating point, got {t.dtype}")
+        edges, proxies = self.edges.detach(), self.proxies.detach()
+        empty = torch.isnan(edges).all(dim=-1)
+        finite = torch.isfinite(edges).all(dim=-1)
+        bad = ~(empty | finite)
+        if bool(bad.any()):
+            raise ValueError(
+                f"params.edges: group {_first(bad)} mixes NaN/inf with finite edges; a row is "
+                "all NaN (no finite value in the group) or all finite"
+            )
+        unsorted = (torch.diff(edges, dim=-1) < 0).any(dim=-1) & finite
+        if bool(unsorted.any()):
+            raise ValueError(
+                f"params.edges: group {_first(unsorted)} has edges out of order; every row "
+                "of edges must be sorted (non-decreasing)"
+            )
+        lo, hi = edges[..., :1], edges[..., -1:]
+        outside = (~torch.isfinite(proxies) | (proxies < lo) | (proxies > hi)).any(dim=-1)
+        outside &= finite
+        if bool(outside.any()):
+            raise ValueError(
+                f"params.proxies: group {_first(outside)} has a proxy that is not finite or "
+                "lies outside its group's [edges[..., 0], edges[..., -1]]"
+            )
+
+
+def _first(mask: torch.Tensor) -> tuple[int, ...]:
+    return tuple(int(i) for i in torch.nonzero(mask)[0].tolist())

@@ -118,6 +118,8 @@ def sample_from(
     check_generator(generator, x.device)
 
     def draw(shape: tuple[int, ...], dtype: torch.dtype | None) -> torch.Tensor:
+        if generator is None:  # no generator= at all: Dynamo traces rand over symbolic sizes
+            return torch.rand(shape, dtype=dtype, device=x.device)
         return torch.rand(shape, generator=generator, dtype=dtype, device=x.device)
 
     return draw_params(x, opts, draw)

@@ -26,14 +26,16 @@ def sample_photo() -> np.ndarray:  # type: ignore[type-arg]
 
 
 def load_image(path: Path) -> np.ndarray:  # type: ignore[type-arg]
-    """An RGB image file as ``(H, W, 3)`` uint8; ``ValueError`` naming the file if unreadable."""
-    from PIL import Image, UnidentifiedImageError
+    """An image file as ``(H, W, 3)`` uint8, read at its bit depth (16-bit and float images
+    scaled, not saturated; see :mod:`randquant.data.image_file`); ``ValueError`` naming the
+    file if unreadable, too large or of an unsupported mode."""
+    from randquant.data.image_file import read_image
 
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
-    except (OSError, UnidentifiedImageError) as e:
-        raise ValueError(f"cannot read image {path}: {e}") from e
+    rgb = read_image(path)
+    lo, hi = float(rgb.min()), float(rgb.max())
+    if lo < 0.0 or hi > 1.0:  # a float image beyond [0, 1]: shown over its own range
+        rgb = (rgb - lo) / (hi - lo) if hi > lo else np.zeros_like(rgb)
+    return np.round(rgb * 255.0).astype(np.uint8)
 
 
 def quantized_versions(
