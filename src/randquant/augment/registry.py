@@ -7,16 +7,9 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
+from randquant.augment import generic
 from randquant.augment.base import BatchAugmentation, Identity
 from randquant.augment.crop import RandomCrop
-from randquant.augment.generic import (
-    ChannelMask,
-    GaussianNoise,
-    MixupMarker,
-    RandomMask,
-    RandQuant,
-    Scarf,
-)
 from randquant.augment.specific import SPECIFIC_PIECES, Specific
 
 
@@ -76,12 +69,12 @@ def _entry(cls: type[BatchAugmentation], kind: str) -> Entry:
 REGISTRY: dict[str, Entry] = {
     e.name: e
     for e in [
-        _entry(RandQuant, "generic"),
-        _entry(GaussianNoise, "generic"),
-        _entry(RandomMask, "generic"),
-        _entry(ChannelMask, "generic"),
-        _entry(Scarf, "generic"),
-        _entry(MixupMarker, "marker"),
+        _entry(generic.RandQuant, "generic"),
+        _entry(generic.GaussianNoise, "generic"),
+        _entry(generic.RandomMask, "generic"),
+        _entry(generic.ChannelMask, "generic"),
+        _entry(generic.Scarf, "generic"),
+        _entry(generic.MixupMarker, "marker"),
         _entry(Identity, "generic"),
         _entry(RandomCrop, "crop"),
         Entry(
