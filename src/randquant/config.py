@@ -205,7 +205,7 @@ class ModelOptions:
     """The encoder: which one, how wide, and where RQ runs."""
 
     encoder: str = "auto"
-    """auto, resnet, convnet, cnn1d, spec_cnn, pointnet or transformer (`randquant.models`)."""
+    """auto, resnet, convnet, cnn1d, spec_cnn, pointnet, mlp or transformer (`randquant.models`)."""
     width: int = 64
     """Encoder feature size (a multiple of 8)."""
     rq_on: str = "auto"

@@ -8,7 +8,7 @@ import pytest
 import torch
 from aug_batches import gen, make_batch
 
-from randquant.augment import Specific
+from randquant.augment import Scarf, Specific
 from randquant.augment.kernels import log_mixup_exp
 from randquant.augment.specific import (
     AnisotropicScale,
@@ -19,7 +19,6 @@ from randquant.augment.specific import (
     PointDropout,
     PointJitter,
     RandomGrayscale,
-    Scarf,
     SegmentPermutation,
     SensorScale,
     SpecAugmentMask,
@@ -165,12 +164,14 @@ def test_sensor_scale_is_one_factor_per_channel() -> None:
     assert y[:, :, 0].std().item() == pytest.approx(0.1, rel=0.2)
 
 
-def test_scarf_replaces_a_fraction_with_values_of_the_same_column() -> None:
+def test_tabular_specific_is_the_generic_scarf() -> None:
+    # one SCARF: the tabular set is the generic `scarf` (p 0.6), same views for the same draws
     x = torch.randn(50, 10, generator=gen(9))
-    y = Scarf(ratio=0.6)(x, generator=gen(0))
+    y = Specific(layout="vector", modality="tabular")(x, generator=gen(0))
+    assert torch.equal(y, Scarf(layout="vector", p=0.6)(x, generator=gen(0)))
     for f in range(10):
         assert torch.isin(y[:, f], x[:, f]).all()
-    assert (y != x).float().mean() <= 0.6
+    assert 0.5 < (y != x).float().mean() < 0.7
 
 
 @pytest.mark.parametrize(
@@ -180,7 +181,7 @@ def test_scarf_replaces_a_fraction_with_values_of_the_same_column() -> None:
         ("audio", "sequence", "spec_mixup"),
         ("points", "points", "pc_rotate"),
         ("sensor", "sequence", "ts_jitter"),
-        ("tabular", "vector", "tab_scarf"),
+        ("tabular", "vector", "scarf"),
         ("text", "tokens", "crop"),
     ],
 )

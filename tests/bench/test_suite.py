@@ -58,6 +58,23 @@ def test_tokens_run_rq_on_embeddings_and_images_get_crops() -> None:
     assert audio[0].method == "byol"
 
 
+def test_scarf_runs_on_feature_data_and_a_profile_row_can_name_its_arms() -> None:
+    sensor, _ = plan_dataset("mnist1d", "sequence", "sensor")
+    assert "scarf" in sensor[0].augments and ("rq", "scarf") in sensor[0].contrasts
+    img, _ = plan_dataset("digits", "image", "image")
+    assert "scarf" not in img[0].augments
+    jobs, notes = plan_dataset(
+        "letter", "vector", "tabular", arms=("rq", "scarf", "noise"), encoder="transformer"
+    )
+    assert len(jobs) == 1 and jobs[0].augments == ("rq", "scarf", "noise")  # no dabs, no shed
+    assert jobs[0].encoder == "transformer" and jobs[0].contrasts == (
+        ("rq", "noise"), ("rq", "scarf"),
+    )  # fmt: skip
+    assert "runs only rq, scarf, noise" in notes[-1]
+    with pytest.raises(ValueError, match=r"letter: arms \['crop'\] not in its plan"):
+        plan_dataset("letter", "vector", "tabular", arms=("rq", "crop"))
+
+
 def test_profiles_and_groups() -> None:
     assert budget_for("quick", "digits").epochs == 10
     assert budget_for("quick", "no_such_set") == budget_for("quick", "default")

@@ -65,3 +65,20 @@ def test_a_one_worker_sweep_never_imports_ray() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_local_ray_workers_run_at_the_drivers_priority() -> None:
+    # Ray starts its workers at nice 15 by default: on a shared box a sweep then crawls
+    pytest.importorskip("ray")
+    script = (
+        "import os\n"
+        "from randquant.engine.executor import Executor, execute\n"
+        "got = []\n"
+        "execute(lambda t, p: os.nice(0), [1, 2], load=lambda k: None,\n"
+        "        executor=Executor(workers=2), on_done=lambda t, r: got.append(r))\n"
+        "print('niceness', os.nice(0), sorted(got))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    assert "niceness 0 [0, 0]" in out, out

@@ -67,6 +67,7 @@ def test_names_and_errors() -> None:
         "cnn1d",
         "spec_cnn",
         "pointnet",
+        "mlp",
         "transformer",
     }
     assert resolve_encoder_name("pointnet", "points") == "pointnet"

@@ -56,7 +56,7 @@ CLAIMS: tuple[Claim, ...] = (
         "RQ beats the other generic augmentations",
         "beats",
         "suite",
-        (("rq", "noise"), ("rq", "mask"), ("rq", "channel_mask"), ("rq", "mixup")),
+        (("rq", "noise"), ("rq", "mask"), ("rq", "channel_mask"), ("rq", "mixup"), ("rq", "scarf")),
     ),
     Claim(
         "RQ is on par with the modality-specific augmentation",

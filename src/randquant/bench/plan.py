@@ -27,6 +27,12 @@ BASE_AUGMENTS: tuple[str, ...] = (
 )
 
 
+#: SCARF (each feature, with probability p, from another row): the generic baseline for
+#: feature-wise data, stronger than Gaussian noise there (on tabular data it is also the
+#: modality's ``specific`` set, so the planner runs one of the two).
+SCARF_MODALITIES: frozenset[str] = frozenset({"tabular", "sensor"})
+
+
 #: The same generic augmentations on top of a crop, where the layout has one.
 CROP_AUGMENTS: tuple[str, ...] = ("crop", "crop+noise", "crop+mask", "crop+mixup", "crop+rq")
 
@@ -56,6 +62,7 @@ SUITE_CONTRASTS: tuple[tuple[str, str], ...] = (
     ("rq", "mask"),
     ("rq", "channel_mask"),
     ("rq", "mixup"),
+    ("rq", "scarf"),
     ("rq", "specific"),
     ("crop+rq", "crop"),
     ("crop+rq", "crop+noise"),
@@ -79,22 +86,42 @@ class Job:
     contrasts: tuple[tuple[str, str], ...] = ()
 
 
-def plan_dataset(name: str, layout: str, modality: str) -> tuple[list[Job], list[str]]:
-    """The jobs for one dataset and notes on the pairs it skips (never an error)."""
+def plan_dataset(
+    name: str,
+    layout: str,
+    modality: str,
+    *,
+    arms: Sequence[str] | None = None,
+    encoder: str = "auto",
+) -> tuple[list[Job], list[str]]:
+    """The jobs for one dataset and notes on the pairs it skips.
+
+    ``arms`` (a profile's row may name them) keeps only those augmentations of the main
+    group, in that order, and drops the transformer groups; an arm the dataset's plan does
+    not have is a ``ValueError``. ``encoder`` is the main group's encoder.
+    """
     notes: list[str] = []
     augments = list(BASE_AUGMENTS)
+    if modality in SCARF_MODALITIES:
+        augments.insert(augments.index("mixup") + 1, "scarf")
     if layout in CROP_LAYOUTS:
         augments += CROP_AUGMENTS
     else:
         notes.append(f"{name}: no crop for layout {layout!r}, skipped {', '.join(CROP_AUGMENTS)}")
+    if arms is not None:
+        unknown = [a for a in arms if a not in augments]
+        if unknown or not arms:
+            raise ValueError(
+                f"{name}: arms {unknown or list(arms)} not in its plan ({', '.join(augments)})"
+            )
+        notes.append(f"{name}: the profile runs only {', '.join(arms)}")
+        augments = list(arms)
     method = METHODS.get(modality, "simclr")
     pairs = tuple((a, b) for a, b in SUITE_CONTRASTS if a in augments and b in augments)
-    if layout == "tokens":
-        # token ids take neither noise nor RQ: those run on the embedded tokens (DABS path)
-        jobs = [Job(name, "main", tuple(augments), method, "embedding", contrasts=pairs)]
-    else:
-        jobs = [Job(name, "main", tuple(augments), method, "input", contrasts=pairs)]
-    if layout in TRANSFORMER_LAYOUTS:
+    # token ids take neither noise nor RQ: those run on the embedded tokens (DABS path)
+    rq_on = "embedding" if layout == "tokens" else "input"
+    jobs = [Job(name, "main", tuple(augments), method, rq_on, encoder, contrasts=pairs)]
+    if layout in TRANSFORMER_LAYOUTS and arms is None:
         if layout == "vector":
             jobs.append(Job(name, "dabs", ("rq", "mixup"), method, "embedding", "transformer"))
         jobs.append(Job(name, "shed", ("none",), "shed", "embedding", "transformer"))
@@ -125,8 +152,11 @@ def plan_suite(
     notes: list[str] = []
     budgets: dict[str, Budget] = {}
     for name, layout, modality in datasets:
-        ds_jobs, ds_notes = plan_dataset(name, layout, modality)
+        budget = budget_for(profile, name)
+        ds_jobs, ds_notes = plan_dataset(
+            name, layout, modality, arms=budget.arms, encoder=budget.encoder
+        )
         jobs += [j for j in ds_jobs if groups is None or j.group in groups]
         notes += ds_notes
-        budgets[name] = budget_for(profile, name)
+        budgets[name] = budget
     return SuitePlan(jobs, budgets, notes)

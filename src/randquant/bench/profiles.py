@@ -33,7 +33,8 @@ class Budget:
     the L-BFGS iterations of each linear-probe fit. A run is sized by ``epochs`` or by
     optimizer ``steps`` (then the epochs follow from the training split and the batch);
     ``recipe`` fills what the budget leaves open (:mod:`randquant.engine.recipe`;
-    ``batch_size=None`` takes the recipe's).
+    ``batch_size=None`` takes the recipe's). ``arms`` keeps only those augmentations of the
+    dataset's plan (:func:`randquant.bench.plan.plan_dataset`), ``encoder`` names its encoder.
     """
 
     epochs: int | None
@@ -45,10 +46,16 @@ class Budget:
     probe_max_iter: int = 100
     steps: int | None = None
     recipe: str = "paper"
+    #: Only these augmentations of the dataset's plan (``None``: all of them).
+    arms: tuple[str, ...] | None = None
+    encoder: str = "auto"
 
     def __post_init__(self) -> None:
         if (self.epochs is None) == (self.steps is None):
             raise ValueError(f"a budget needs epochs or steps (one of them), got {self}")
+        if self.arms is not None:
+            # YAML gives a list; a tuple keeps the row hashable and equal to its re-read
+            object.__setattr__(self, "arms", tuple(str(a) for a in self.arms))
 
 
 #: Where the profiles live as data: ``<profile>.yaml``, one file per profile.

@@ -260,7 +260,9 @@ def power_estimate(
             continue
         per_epoch = max(1, min(b["train"] or 10**9, 10**9) // b["batch_size"])
         per_step = sum(r.train_seconds for r in runs) / len(runs) / (b["epochs"] * per_epoch)
-        jobs = plan_dataset(name, infos[name].layout, infos[name].modality)[0]
+        row = budget_for("power", name)
+        info = infos[name]
+        jobs = plan_dataset(name, info.layout, info.modality, arms=row.arms, encoder=row.encoder)[0]
         n_runs = n_seeds * sum(len(j.augments) for j in jobs)
         steps = budget_for("power", name).steps or 0
         minutes = n_runs * steps * per_step / 60

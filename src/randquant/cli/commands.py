@@ -135,7 +135,7 @@ class CompareCommand:
     seeds: str | list[int] = "0,1,2"
     """Comma-separated seeds (a list in YAML)."""
     encoder: str | None = None
-    """auto, resnet, convnet, cnn1d, spec_cnn, pointnet or transformer. Default: convnet
+    """auto, resnet, convnet, cnn1d, spec_cnn, pointnet, mlp or transformer. Default: convnet
     (width 256) for images up to 64 px a side, else auto (width 64)."""
     width: int | None = None
     """Encoder feature size, a multiple of 8 (default: see --encoder)."""

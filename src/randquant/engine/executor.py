@@ -172,6 +172,9 @@ def _execute_ray(
                 include_dashboard=False,
                 log_to_driver=False,
                 logging_level=logging.WARNING,
+                # Ray starts workers at nice 15: on a shared box they then get a few % of a
+                # core, and the sweep the user asked for is the job, not a background chore
+                _system_config={"worker_niceness": 0},
             )
         else:
             ray.init(address=executor.address, logging_level=logging.WARNING)

@@ -10,6 +10,7 @@ torch.Size([2, 32])
 from randquant.models.base import EmbeddingTransform, Encoder, count_parameters
 from randquant.models.cnn1d import CNN1d
 from randquant.models.conv_net import ConvNet
+from randquant.models.mlp import MLP
 from randquant.models.pointnet import PointNet
 from randquant.models.registry import available_encoders, build_encoder, resolve_encoder_name
 from randquant.models.resnet import ResNet
@@ -17,6 +18,7 @@ from randquant.models.spec_cnn import SpecCNN
 from randquant.models.transformer import TransformerEncoder, TransformerOutput
 
 __all__ = [
+    "MLP",
     "CNN1d",
     "ConvNet",
     "EmbeddingTransform",

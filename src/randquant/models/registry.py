@@ -9,6 +9,7 @@ from typing import Any
 from randquant.models.base import Encoder, check_width
 from randquant.models.cnn1d import CNN1d
 from randquant.models.conv_net import ConvNet
+from randquant.models.mlp import MLP
 from randquant.models.pointnet import PointNet
 from randquant.models.resnet import ResNet
 from randquant.models.spec_cnn import SpecCNN
@@ -22,6 +23,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "cnn1d": "residual 1-D CNN for multichannel sequences (N, C, L)",
     "spec_cnn": "BYOL-A style CNN on log-mel spectrograms (N, n_mels, T)",
     "pointnet": "PointNet for point sets (N, P, 3)",
+    "mlp": "Linear-BN-ReLU blocks for feature vectors (N, F), as SCARF pretrains on tables",
     "transformer": "DABS-style embedding + shared pre-norm transformer (every layout; "
     "accepts RQ on embeddings)",
 }
@@ -31,6 +33,7 @@ _LAYOUTS: dict[str, tuple[str, ...]] = {
     "cnn1d": ("sequence",),
     "spec_cnn": ("sequence",),
     "pointnet": ("points",),
+    "mlp": ("vector",),
     "transformer": ("image", "sequence", "points", "vector", "tokens"),
 }
 _NDIM = {"image": 3, "sequence": 2, "points": 2, "vector": 1, "tokens": 1}
@@ -104,6 +107,8 @@ def build_encoder(
         encoder = SpecCNN(n_mels=shape[0], width=width)
     elif resolved == "pointnet":
         encoder = PointNet(width=width)
+    elif resolved == "mlp":
+        encoder = MLP(in_features=shape[0], width=width)
     else:
         encoder = TransformerEncoder.for_layout(layout, shape, meta, width=width)
     #: What rebuilds this encoder (plain types: checkpoints, encoder files).

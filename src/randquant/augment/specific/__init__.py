@@ -9,7 +9,7 @@ image       image     ``img_rrc+img_flip+img_color+img_gray+img_blur`` (SimCLR)
 audio       sequence  ``spec_mixup+spec_rrc+spec_mask`` (BYOL-A + SpecAugment)
 points      points    ``pc_rotate+pc_scale+pc_jitter+pc_dropout`` (PointNet++)
 sensor      sequence  ``ts_jitter+ts_scale+ts_warp:p=0.5+ts_permute:p=0.5`` (Um et al.)
-tabular     vector    ``tab_scarf`` (SCARF; fallback, no field-wide standard set)
+tabular     vector    ``scarf`` (SCARF; fallback, no field-wide standard set)
 text        tokens    ``crop+mask:ratio=0.15`` (fallback, no field-wide standard set)
 ==========  ========  ====================================================================
 """
@@ -47,7 +47,7 @@ from randquant.augment.specific.sensor import (
     TimeWarp,
     sensor_specific,
 )
-from randquant.augment.specific.tabular import Scarf, tabular_specific, text_specific
+from randquant.augment.specific.tabular import tabular_specific, text_specific
 
 #: modality -> (the layout it needs, the factory of its set)
 SPECIFIC_SETS: dict[str, tuple[str, Callable[..., Compose]]] = {
@@ -77,7 +77,6 @@ SPECIFIC_PIECES: tuple[type[BatchAugmentation], ...] = (
     SensorScale,
     TimeWarp,
     SegmentPermutation,
-    Scarf,
 )
 
 
@@ -123,7 +122,6 @@ __all__ = [
     "PointDropout",
     "PointJitter",
     "RandomGrayscale",
-    "Scarf",
     "SegmentPermutation",
     "SensorJitter",
     "SensorScale",
