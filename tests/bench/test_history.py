@@ -94,3 +94,21 @@ def test_without_a_history_nothing_is_held_out(tmp_path: Path) -> None:
     assert dataset_status(history, "watch") == "unknown"
     with pytest.raises(ValueError, match="git rev-parse"):
         results_history(tmp_path, defaults_commit="nope")
+
+
+def test_a_folder_moved_away_and_refilled_starts_a_new_history(repo: Path) -> None:
+    r = "benchmarks/results"
+    old = f"{r}/suite/power/letter/main"
+    commit(repo, {f"{old}/runs/rq__simclr__e5__s0__ab12cd34.json": record("letter")}, "old runs")
+    commit(repo, {f"{old}/contrasts.json": "{}"}, "declared after: post hoc")
+    assert results_history(repo, defaults_commit="HEAD")["folders"]["suite/power/letter/main"][
+        "post_hoc"
+    ]
+    git(repo, "mv", f"{r}/suite/power", f"{r}/suite/power_old")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "archive")
+    declared = commit(repo, {f"{old}/contrasts.json": '{"seeds": [0]}'}, "a new declaration")
+    runs = commit(repo, {f"{old}/runs/rq__moco_v3__e9__s0__ef56ab78.json": record("letter")}, "new")
+    folders = results_history(repo, defaults_commit="HEAD")["folders"]
+    new = folders["suite/power/letter/main"]
+    assert new["post_hoc"] is False and new["contrasts_commit"] == declared
+    assert new["first_runs_commit"] == runs and new["declared_seeds"] == 1

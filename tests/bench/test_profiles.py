@@ -12,8 +12,9 @@ from randquant.bench.profiles import POWER_SEEDS, PROFILE_TABLE, Budget, budget_
 def test_a_named_row_gives_only_what_differs_from_the_default() -> None:
     power = PROFILE_TABLE["power"]
     assert power["letter"] == Budget(
-        epochs=None, steps=200, batch_size=64, width=16, train=4000, test=2000,
+        epochs=None, steps=1000, batch_size=256, width=256, train=4000, test=2000,
         data_profile="full", probe_max_iter=1000, recipe="small",
+        arms=("rq", "noise", "scarf", "mixup"), encoder="mlp", method="simclr",
     )  # fmt: skip
     assert budget_for("quick", "digits") == Budget(
         epochs=10, batch_size=64, width=16, train=512, test=256

@@ -109,6 +109,8 @@ def _folders(repo: Path, results: str) -> dict[str, dict[str, Any]]:
     def settle(commit: str) -> None:  # the state after ``commit``
         for folder, files in present.items():
             if not files:
+                if folder not in declared:  # emptied and undeclared (moved away): a refill
+                    info.pop(folder, None)  # starts a new history
                 continue
             entry = info.setdefault(
                 folder, {"first_runs_commit": commit, "post_hoc": False, "seed_counts": []}
@@ -134,6 +136,8 @@ def _folders(repo: Path, results: str) -> dict[str, dict[str, Any]]:
             if path.endswith("/contrasts.json"):
                 if added:
                     declared.setdefault(path.rsplit("/", 1)[0], commit)
+                else:
+                    declared.pop(path.rsplit("/", 1)[0], None)
             elif "/runs/" in path and path.endswith(".json"):
                 files = present.setdefault(path.split("/runs/", 1)[0], set())
                 (files.add if added else files.discard)(path)

@@ -93,12 +93,14 @@ def plan_dataset(
     *,
     arms: Sequence[str] | None = None,
     encoder: str = "auto",
+    method: str | None = None,
 ) -> tuple[list[Job], list[str]]:
     """The jobs for one dataset and notes on the pairs it skips.
 
     ``arms`` (a profile's row may name them) keeps only those augmentations of the main
     group, in that order, and drops the transformer groups; an arm the dataset's plan does
-    not have is a ``ValueError``. ``encoder`` is the main group's encoder.
+    not have is a ``ValueError``. ``encoder`` and ``method`` (default: the modality's,
+    :data:`METHODS`) are the main group's.
     """
     notes: list[str] = []
     augments = list(BASE_AUGMENTS)
@@ -116,7 +118,7 @@ def plan_dataset(
             )
         notes.append(f"{name}: the profile runs only {', '.join(arms)}")
         augments = list(arms)
-    method = METHODS.get(modality, "simclr")
+    method = method or METHODS.get(modality, "simclr")
     pairs = tuple((a, b) for a, b in SUITE_CONTRASTS if a in augments and b in augments)
     # token ids take neither noise nor RQ: those run on the embedded tokens (DABS path)
     rq_on = "embedding" if layout == "tokens" else "input"
@@ -154,7 +156,7 @@ def plan_suite(
     for name, layout, modality in datasets:
         budget = budget_for(profile, name)
         ds_jobs, ds_notes = plan_dataset(
-            name, layout, modality, arms=budget.arms, encoder=budget.encoder
+            name, layout, modality, arms=budget.arms, encoder=budget.encoder, method=budget.method
         )
         jobs += [j for j in ds_jobs if groups is None or j.group in groups]
         notes += ds_notes

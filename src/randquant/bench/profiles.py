@@ -34,7 +34,8 @@ class Budget:
     optimizer ``steps`` (then the epochs follow from the training split and the batch);
     ``recipe`` fills what the budget leaves open (:mod:`randquant.engine.recipe`;
     ``batch_size=None`` takes the recipe's). ``arms`` keeps only those augmentations of the
-    dataset's plan (:func:`randquant.bench.plan.plan_dataset`), ``encoder`` names its encoder.
+    dataset's plan (:func:`randquant.bench.plan.plan_dataset`); ``encoder`` and ``method``
+    name its encoder and SSL method.
     """
 
     epochs: int | None
@@ -49,6 +50,8 @@ class Budget:
     #: Only these augmentations of the dataset's plan (``None``: all of them).
     arms: tuple[str, ...] | None = None
     encoder: str = "auto"
+    #: The SSL method (``None``: the modality's, :data:`randquant.bench.plan.METHODS`).
+    method: str | None = None
 
     def __post_init__(self) -> None:
         if (self.epochs is None) == (self.steps is None):

@@ -262,7 +262,9 @@ def power_estimate(
         per_step = sum(r.train_seconds for r in runs) / len(runs) / (b["epochs"] * per_epoch)
         row = budget_for("power", name)
         info = infos[name]
-        jobs = plan_dataset(name, info.layout, info.modality, arms=row.arms, encoder=row.encoder)[0]
+        jobs = plan_dataset(
+            name, info.layout, info.modality, arms=row.arms, encoder=row.encoder, method=row.method
+        )[0]
         n_runs = n_seeds * sum(len(j.augments) for j in jobs)
         steps = budget_for("power", name).steps or 0
         minutes = n_runs * steps * per_step / 60
