@@ -53,7 +53,7 @@ def build_report(inputs: Inputs, *, plots: bool = True) -> str:
     lines += sweep_speed_lines(read_json(inputs.results / "sweep_speed.json"))
     lines += recipe_section(inputs)
     lines += learning_curve_section(inputs, plots=plots)
-    lines += power_section(inputs, suite_rows, suite_manifest)
+    lines += power_section(inputs)
     lines += paper_comparison(suite_rows, modality) if suite_rows else []
     lines += ["## Other comparisons in this repository", "", *extra_sections(inputs)]
     return "\n".join(lines).rstrip() + "\n"

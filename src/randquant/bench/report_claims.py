@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from randquant.bench.report_inputs import Inputs, modality_of
-from randquant.bench.results_io import Found, Setting, find_records, read_json
+from randquant.bench.results_io import Found, find_records, read_json
 
 POWER_COMMAND = (
     "randquant bench suite --profile power --seeds 0,1,2,3,4,5,6,7,8,9 --workers 2 "
@@ -84,14 +83,12 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         "",
         "**Scale gap.** The paper pretrains on ImageNet (1.28 M images) and AudioSet (2 M "
         "clips) for 100–800 epochs of ResNet-50/ViT-scale encoders on GPUs and probes "
-        "transfer. These runs pretrain narrow encoders for tens to hundreds of optimizer "
-        "steps on a few hundred to a few thousand samples on a shared 2-core CPU, and probe "
-        "on the same small dataset. A verdict here is about this scale only. The power "
-        "profile's budgets (60–200 steps) are short, and where the raw input still probes "
-        "higher (the table of which runs learned, below) a verdict is "
-        "about augmentations that have not learned what the input holds; the rule above keeps "
-        "such verdicts out. Contrasts at compare's default budget (100 epochs) are in \"Does "
-        '`randquant compare` learn with its defaults?" below.',
+        "transfer. These runs pretrain small encoders for hundreds to a few thousand "
+        "optimizer steps on a few hundred to a few thousand samples on a 2-core CPU, and "
+        "probe on the same small dataset. A verdict here is about this scale only. Where the "
+        "raw input or the untrained encoder still probes as high (the table of which runs "
+        "learned, below), a verdict would be about augmentations that have not learned what "
+        "the input holds; the rule above keeps such verdicts out.",
         "",
     ]
     from randquant.bench.profiles import POWER_SEEDS
@@ -101,10 +98,9 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
         lines += [
             "**The power profile has not been run in full.** "
             + (f"It has records for {', '.join(sorted(in_power))} only. " if in_power else "")
-            + f"Missing: {', '.join(missing)}. The whole profile was estimated at about 2.5 "
-            "hours on both cores of the 2-core machine (section *The power profile* below, "
-            "with the measured cost of the datasets already run); it is resumable (finished "
-            "runs are skipped), "
+            + f"Missing: {', '.join(missing)}. Its plan and the measured cost of the "
+            "datasets already run are in section *The power profile* below; it is resumable "
+            "(finished runs are skipped), "
             f"and its command is `{POWER_COMMAND}` (datasets and seeds: "
             "`randquant.bench.profiles.POWER_SEEDS`). Datasets without power records are judged "
             "on the quick profile's 3 seeds and 20–80 optimizer steps per run, whose MDEs "
@@ -199,86 +195,65 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
     return lines
 
 
-def power_section(
-    inputs: Inputs, suite_rows: Sequence[Setting], manifest: dict[str, Any] | None
-) -> list[str]:
-    """``## The power profile``: what it runs and what it costs."""
+def power_section(inputs: Inputs) -> list[str]:
+    """``## The power profile``: what it runs and what it cost."""
     return [
         "## The power profile",
         "",
-        f"`{POWER_COMMAND}` runs the suite's main groups with the pre-declared contrasts on "
-        "`randquant.bench.profiles.POWER_SEEDS` (10 seeds on digits, mnist1d and letter: image, "
-        "sensor, tabular; 5 seeds on espeak_digits, furniture and wordnet_glosses: audio, "
-        "points, text), each run sized in optimizer steps with the small-data recipe, test "
-        "sets of at least 1,000 where the dataset has them. It is resumable: run it again "
-        "after an interruption and finished runs (and reference records) are skipped. "
-        "Estimated cost:",
+        f"`{POWER_COMMAND}` runs, on one dataset of each modality, the arms its row of "
+        "`src/randquant/bench/budgets/power.yaml` names, with the pre-declared contrasts, on "
+        "the seeds of `randquant.bench.profiles.POWER_SEEDS` (10 on digits, mnist1d and "
+        "letter; 5 on espeak_digits, furniture and wordnet_glosses). Each run is sized in "
+        "optimizer steps with the small-data recipe at a budget where a one-seed pilot on the "
+        "same data learned past both references (benchmarks/recipe_search/README.md); test "
+        "sets have at least 1,000 items where the dataset has them. It is resumable: run it "
+        "again after an interruption and finished runs (and reference records) are skipped. "
+        "Plan and measured cost (core-minutes: the runs' wall times summed, probes included; "
+        "span: first start to last end):",
         "",
-        *power_estimate(suite_rows, manifest, find_records(inputs.power)),
+        *power_plan(find_records(inputs.power)),
     ]
 
 
-def power_estimate(
-    suite_rows: Sequence[Setting],
-    manifest: dict[str, Any] | None,
-    power: Sequence[Found] = (),
-) -> list[str]:
-    """The power profile's wall-time estimate on 2 cores, from the quick suite's measured
-    seconds per optimizer step (same encoders, width and batch) and the power plan; beside
-    it, for the datasets already run, the measured core-minutes (sum of the runs' walls,
-    probes included) and the span from the first run's start to the last one's end."""
+def power_plan(power: Sequence[Found] = ()) -> list[str]:
+    """One row per power dataset: its seeds, arms, encoder, method, steps and batch, and for
+    the datasets already run the runs recorded, their core-minutes and span."""
     from randquant.bench.plan import plan_dataset
     from randquant.bench.profiles import POWER_SEEDS, budget_for
     from randquant.data.registry import list_datasets
 
-    budgets = (manifest or {}).get("budgets", {})
     infos = {d.name: d for d in list_datasets()}
     lines = [
-        "| dataset | seeds | runs | steps/run | measured s/step (quick suite) | est. core-min "
-        "| measured: runs, core-min, span min |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| dataset | seeds | arms | encoder, width | method | steps × batch | planned runs "
+        "| recorded runs | core-min | span min |",
+        "|---|---:|---|---|---|---|---:|---:|---:|---:|",
     ]
-
-    def measured(name: str) -> str:
-        prov = [f.record.provenance for f in power if f.record.dataset == name]
-        prov = [p for p in prov if "started" in p and "ended" in p]
-        if not prov:
-            return "not run"
-        core = sum(float(p.get("wall_seconds", 0.0)) for p in prov) / 60
-        span = (
-            time.mktime(time.strptime(max(p["ended"] for p in prov), "%Y-%m-%dT%H:%M:%SZ"))
-            - time.mktime(time.strptime(min(p["started"] for p in prov), "%Y-%m-%dT%H:%M:%SZ"))
-        ) / 60
-        return f"{len(prov)}, {core:.0f}, {span:.0f}"
-
     total = 0.0
     for name, n_seeds in POWER_SEEDS.items():
-        runs = [r for s in suite_rows if s.dataset == name for r in s.runs]
-        b = budgets.get(name)
-        if not runs or not b or name not in infos or not b.get("epochs"):
-            lines.append(f"| {name} | {n_seeds} | – | – | not measured | – | {measured(name)} |")
-            continue
-        per_epoch = max(1, min(b["train"] or 10**9, 10**9) // b["batch_size"])
-        per_step = sum(r.train_seconds for r in runs) / len(runs) / (b["epochs"] * per_epoch)
         row = budget_for("power", name)
+        if name not in infos:
+            lines.append(f"| {name} | {n_seeds} | not installed | | | | | | | |")
+            continue
         info = infos[name]
-        jobs = plan_dataset(
+        job = plan_dataset(
             name, info.layout, info.modality, arms=row.arms, encoder=row.encoder, method=row.method
-        )[0]
-        n_runs = n_seeds * sum(len(j.augments) for j in jobs)
-        steps = budget_for("power", name).steps or 0
-        minutes = n_runs * steps * per_step / 60
-        total += minutes
-        lines.append(
-            f"| {name} | {n_seeds} | {n_runs} | {steps} | {per_step:.3f} | {minutes:.0f} | "
-            f"{measured(name)} |"
+        )[0][0]
+        prov = [f.record.provenance for f in power if f.record.dataset == name]
+        prov = [p for p in prov if "started" in p and "ended" in p]
+        core = sum(float(p.get("wall_seconds", 0.0)) for p in prov) / 60
+        total += core
+        span = (
+            (
+                time.mktime(time.strptime(max(p["ended"] for p in prov), "%Y-%m-%dT%H:%M:%SZ"))
+                - time.mktime(time.strptime(min(p["started"] for p in prov), "%Y-%m-%dT%H:%M:%SZ"))
+            )
+            / 60
+            if prov
+            else 0.0
         )
-    lines += [
-        "",
-        f"Training alone: about {total:.0f} core-minutes, {total / 120:.1f} hours on both "
-        "cores (probes and references come on top: a few seconds per run). The per-step "
-        "times were measured on the shared, loaded machine of the quick suite; the train caps "
-        "of the power profile are larger but a step costs the same at the same batch.",
-        "",
-    ]
-    return lines
+        lines.append(
+            f"| {name} | {n_seeds} | {', '.join(job.augments)} | {job.encoder}, {row.width} "
+            f"| {job.method} | {row.steps} × {row.batch_size} | {n_seeds * len(job.augments)} "
+            f"| {len(prov)} | {core:.0f} | {span:.0f} |"
+        )
+    return [*lines, "", f"Recorded so far: {total:.0f} core-minutes.", ""]
