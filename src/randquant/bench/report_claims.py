@@ -221,6 +221,7 @@ def power_plan(power: Sequence[Found] = ()) -> list[str]:
     from randquant.bench.plan import plan_dataset
     from randquant.bench.profiles import POWER_SEEDS, budget_for
     from randquant.data.registry import list_datasets
+    from randquant.models.registry import resolve_encoder_name
 
     infos = {d.name: d for d in list_datasets()}
     lines = [
@@ -238,6 +239,7 @@ def power_plan(power: Sequence[Found] = ()) -> list[str]:
         job = plan_dataset(
             name, info.layout, info.modality, arms=row.arms, encoder=row.encoder, method=row.method
         )[0][0]
+        encoder = resolve_encoder_name(job.encoder, info.layout, {"modality": info.modality})
         prov = [f.record.provenance for f in power if f.record.dataset == name]
         prov = [p for p in prov if "started" in p and "ended" in p]
         core = sum(float(p.get("wall_seconds", 0.0)) for p in prov) / 60
@@ -252,7 +254,7 @@ def power_plan(power: Sequence[Found] = ()) -> list[str]:
             else 0.0
         )
         lines.append(
-            f"| {name} | {n_seeds} | {', '.join(job.augments)} | {job.encoder}, {row.width} "
+            f"| {name} | {n_seeds} | {', '.join(job.augments)} | {encoder}, {row.width} "
             f"| {job.method} | {row.steps} × {row.batch_size} | {n_seeds * len(job.augments)} "
             f"| {len(prov)} | {core:.0f} | {span:.0f} |"
         )
