@@ -15,7 +15,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from randquant.bench.plan import plan_dataset
+from randquant.bench.plan import plan_for_budget
 from randquant.bench.profiles import budget_for
 from randquant.bench.runner import run_jobs
 from randquant.config import parse_seeds
@@ -38,10 +38,7 @@ def main() -> None:
     seeds = parse_seeds(a.seeds)
     for steps in (int(s) for s in a.steps.split(",")):
         budget = replace(row, steps=steps, arms=arms)
-        job = plan_dataset(
-            a.dataset, info.layout, info.modality, arms=arms, encoder=row.encoder,
-            method=row.method,
-        )[0][0]  # fmt: skip
+        job = plan_for_budget(a.dataset, info.layout, info.modality, budget)[0][0]
         out = a.output / f"{a.dataset}_power_s{steps}"
         run_jobs(
             [job], {a.dataset: budget}, seeds, out, executor=Executor(workers=a.workers),

@@ -130,6 +130,15 @@ def plan_dataset(
     return jobs, notes
 
 
+def plan_for_budget(
+    name: str, layout: str, modality: str, budget: Budget
+) -> tuple[list[Job], list[str]]:
+    """:func:`plan_dataset` with the arms, encoder and method a profile row names."""
+    return plan_dataset(
+        name, layout, modality, arms=budget.arms, encoder=budget.encoder, method=budget.method
+    )
+
+
 @dataclass(frozen=True)
 class SuitePlan:
     """Every job of a suite, the budget of each dataset, and the skipped pairs."""
@@ -155,9 +164,7 @@ def plan_suite(
     budgets: dict[str, Budget] = {}
     for name, layout, modality in datasets:
         budget = budget_for(profile, name)
-        ds_jobs, ds_notes = plan_dataset(
-            name, layout, modality, arms=budget.arms, encoder=budget.encoder, method=budget.method
-        )
+        ds_jobs, ds_notes = plan_for_budget(name, layout, modality, budget)
         jobs += [j for j in ds_jobs if groups is None or j.group in groups]
         notes += ds_notes
         budgets[name] = budget

@@ -218,7 +218,7 @@ def power_section(inputs: Inputs) -> list[str]:
 def power_plan(power: Sequence[Found] = ()) -> list[str]:
     """One row per power dataset: its seeds, arms, encoder, method, steps and batch, and for
     the datasets already run the runs recorded, their core-minutes and span."""
-    from randquant.bench.plan import plan_dataset
+    from randquant.bench.plan import plan_for_budget
     from randquant.bench.profiles import POWER_SEEDS, budget_for
     from randquant.data.registry import list_datasets
     from randquant.models.registry import resolve_encoder_name
@@ -236,9 +236,7 @@ def power_plan(power: Sequence[Found] = ()) -> list[str]:
             lines.append(f"| {name} | {n_seeds} | not installed | | | | | | | |")
             continue
         info = infos[name]
-        job = plan_dataset(
-            name, info.layout, info.modality, arms=row.arms, encoder=row.encoder, method=row.method
-        )[0][0]
+        job = plan_for_budget(name, info.layout, info.modality, row)[0][0]
         encoder = resolve_encoder_name(job.encoder, info.layout, {"modality": info.modality})
         prov = [f.record.provenance for f in power if f.record.dataset == name]
         prov = [p for p in prov if "started" in p and "ended" in p]
