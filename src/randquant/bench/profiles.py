@@ -52,6 +52,8 @@ class Budget:
     encoder: str = "auto"
     #: The SSL method (``None``: the modality's, :data:`randquant.bench.plan.METHODS`).
     method: str | None = None
+    #: Points kept per cloud (point sets only; ``None``: all of them).
+    points: int | None = None
 
     def __post_init__(self) -> None:
         if (self.epochs is None) == (self.steps is None):
@@ -59,6 +61,8 @@ class Budget:
         if self.arms is not None:
             # YAML gives a list; a tuple keeps the row hashable and equal to its re-read
             object.__setattr__(self, "arms", tuple(str(a) for a in self.arms))
+        if self.points is not None and self.points < 1:
+            raise ValueError(f"points must be >= 1 or null, got {self.points!r}")
 
 
 #: Where the profiles live as data: ``<profile>.yaml``, one file per profile.
@@ -115,6 +119,28 @@ def subset(ds: Dataset, train: int | None, test: int | None) -> Dataset:
     return replace(ds, train=cut(ds.train, train, 11), test=cut(ds.test, test, 12))
 
 
+def fewer_points(ds: Dataset, points: int | None) -> Dataset:
+    """``ds`` with the first ``points`` points of each cloud (``None``: unchanged).
+
+    The registry's clouds are i.i.d. surface samples in random order
+    (:func:`randquant.data.furniture.sample_mesh_points`), so their first K points are a
+    K-point sample of the same surface.
+    """
+    if points is None:
+        return ds
+    if ds.layout != "points":
+        raise ValueError(f"{ds.name}: points= needs a point-set dataset, got layout {ds.layout!r}")
+    have = ds.train.x.shape[1]
+    if points > have:
+        raise ValueError(f"{ds.name}: points={points}, but its clouds have {have} points")
+
+    def cut(split: SplitData) -> SplitData:
+        return SplitData(split.x[:, :points].contiguous(), split.y)
+
+    meta = {**ds.meta, "num_points": points} if "num_points" in ds.meta else ds.meta
+    return replace(ds, train=cut(ds.train), test=cut(ds.test), meta=meta)
+
+
 Loader = Callable[[str, Budget], Dataset]
 
 
@@ -123,4 +149,4 @@ def load_for_budget(name: str, budget: Budget) -> Dataset:
     from randquant.data.registry import load_dataset
 
     ds = load_dataset(name, profile=budget.data_profile, progress=False)
-    return subset(ds, budget.train, budget.test)
+    return fewer_points(subset(ds, budget.train, budget.test), budget.points)

@@ -251,8 +251,9 @@ def power_plan(power: Sequence[Found] = ()) -> list[str]:
             if prov
             else 0.0
         )
+        points = f", {row.points} points" if row.points else ""
         lines.append(
-            f"| {name} | {n_seeds} | {', '.join(job.augments)} | {encoder}, {row.width} "
+            f"| {name} | {n_seeds} | {', '.join(job.augments)} | {encoder}, {row.width}{points} "
             f"| {job.method} | {row.steps} × {row.batch_size} | {n_seeds * len(job.augments)} "
             f"| {len(prov)} | {core:.0f} | {span:.0f} |"
         )
