@@ -37,10 +37,10 @@ def token_dataset() -> Dataset:
     )
 
 
-def encoder() -> torch.nn.Module:
+def encoder(name: str = "transformer") -> torch.nn.Module:
     torch.manual_seed(0)
     return build_encoder(
-        "transformer", layout="tokens", sample_shape=(LENGTH,), meta={"vocab_size": VOCAB}, width=16
+        name, layout="tokens", sample_shape=(LENGTH,), meta={"vocab_size": VOCAB}, width=16
     )
 
 
@@ -71,9 +71,16 @@ def test_float_inputs_still_mix_the_input() -> None:
 
 
 @pytest.mark.parametrize("name", ["simclr", "moco_v3", "byol"])
-def test_every_method_pretrains_tokens_with_mixup_and_rq(name: str) -> None:
+@pytest.mark.parametrize("encoder_name", ["transformer", "token_cnn"])
+def test_every_method_pretrains_tokens_with_mixup_and_rq(name: str, encoder_name: str) -> None:
     views = build_views("crop+rq+mixup", "tokens", rq_on="embedding")
+    enc = encoder(encoder_name)
+    table = next(m for m in enc.modules() if isinstance(m, torch.nn.Embedding))
+    before = table.weight.detach().clone()
     result = pretrain(
-        token_dataset(), views, encoder(), quick_config(method=name, epochs=1, batch_size=8)
+        token_dataset(), views, enc, quick_config(method=name, epochs=1, batch_size=8)
     )
     assert result.epochs_run == 1 and torch.isfinite(torch.tensor(result.final_loss))
+    # RQ on the embeddings passes gradient to the table (straight through), padding row stays 0
+    after = table.weight.detach()
+    assert not torch.equal(after[1:], before[1:]) and not after[0].any()

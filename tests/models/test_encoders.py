@@ -18,6 +18,7 @@ CASES: list[tuple[str, str, tuple[int, ...], dict[str, Any]]] = [
     ("spec_cnn", "sequence", (20, 30), {"modality": "audio"}),
     ("pointnet", "points", (64, 3), {}),
     ("mlp", "vector", (7,), {}),
+    ("token_cnn", "tokens", (12,), {"vocab_size": VOCAB}),
     ("transformer", "image", (3, 16, 16), {}),
     ("transformer", "sequence", (6, 40), {}),
     ("transformer", "points", (64, 3), {}),
@@ -78,6 +79,9 @@ BAD_INPUTS: list[tuple[str, str, tuple[int, ...], dict[str, Any], torch.Tensor, 
     ("pointnet", "points", (64, 3), {}, torch.randn(2, 3, 64), r"\(N, P, 3\)"),
     ("pointnet", "points", (64, 3), {}, torch.randn(2, 0, 3), "point"),
     ("mlp", "vector", (7,), {}, torch.randn(2, 8), r"\(N, 7\)"),
+    ("token_cnn", "tokens", (12,), {"vocab_size": VOCAB}, torch.randn(2, 12), "integer ids"),
+    ("token_cnn", "tokens", (12,), {"vocab_size": VOCAB}, torch.full((2, 12), -1), "range"),
+    ("token_cnn", "tokens", (12,), {"vocab_size": VOCAB}, torch.ones(2, 0).long(), "length"),
     ("transformer", "image", (3, 16, 16), {}, torch.randn(2, 3, 20, 16), r"\(N, 3, 16, 16\)"),
     ("transformer", "sequence", (6, 40), {}, torch.randn(2, 6, 200), "L must lie"),
     ("transformer", "vector", (7,), {}, torch.randn(2, 8), r"\(N, 7\)"),
@@ -124,3 +128,28 @@ def test_default_sizes_fit_cpu_training() -> None:
     for (name, layout, shape), (lo, hi) in budgets.items():
         n = count_parameters(build_encoder(name, layout=layout, sample_shape=shape))
         assert lo <= n <= hi, f"{name}: {n} parameters"
+    bytes_meta = {"vocab_size": 259}
+    n = count_parameters(build_encoder("token_cnn", layout="tokens", sample_shape=(128,),
+                                       meta=bytes_meta))  # fmt: skip
+    assert 0.11e6 <= n <= 0.13e6, f"token_cnn: {n} parameters"
+
+
+def test_token_cnn_transforms_content_only_and_keeps_padding_zero() -> None:
+    """RQ on the embedded tokens may move what a token says, never the padding: a transform
+    that writes everywhere changes the features only through the non-padding positions."""
+    enc = build("token_cnn", "tokens", (6,), {"vocab_size": VOCAB}).eval()
+    ids = torch.tensor([[5, 6, 7, 0, 0, 0]])
+    seen: list[torch.Tensor] = []
+
+    def shift(t: torch.Tensor) -> torch.Tensor:
+        seen.append(t)
+        return t + 1.0
+
+    with torch.no_grad():
+        moved = enc(ids, embedding_transform=shift)
+        by_hand = enc.embed(ids) + 1.0
+        by_hand[0, 3:] = 0.0
+        assert torch.equal(moved, enc.cnn.encode(by_hand.transpose(1, 2)))
+        assert seen[0].shape == (1, 6, 16) and not torch.equal(moved, enc(ids))
+    with pytest.raises(ValueError, match=r"embedding_transform must return a tensor of shape"):
+        enc(ids, embedding_transform=lambda t: t[:, :2])

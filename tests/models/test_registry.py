@@ -68,6 +68,7 @@ def test_names_and_errors() -> None:
         "spec_cnn",
         "pointnet",
         "mlp",
+        "token_cnn",
         "transformer",
     }
     assert resolve_encoder_name("pointnet", "points") == "pointnet"

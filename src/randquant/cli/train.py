@@ -47,14 +47,19 @@ def _set_threads(threads: int | None) -> None:
 def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> None:
     """Parse every spec now, so a typo fails before hours of training."""
     from randquant.augment import build_views
+    from randquant.models.registry import takes_embedding_transform
 
     for spec in specs:
         try:
             views = build_views(spec, ds.layout, modality=ds.meta.get("modality"), rq_on=rq_on)
         except (KeyError, ValueError) as err:
             raise _bad("--augment", f"{spec!r}: {str(err).strip(chr(39))}") from err
-        if views.embedding_transform is not None and encoder not in ("transformer", "auto"):
-            raise _bad("--rq-on", f"embedding needs --encoder transformer, got {encoder!r}")
+        if views.embedding_transform is not None and not takes_embedding_transform(
+            encoder, ds.layout
+        ):
+            raise _bad(
+                "--rq-on", f"embedding needs --encoder transformer or token_cnn, got {encoder!r}"
+            )
 
 
 def _check_classes(ds: Dataset, data: Path | None) -> None:

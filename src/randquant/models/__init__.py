@@ -15,6 +15,7 @@ from randquant.models.pointnet import PointNet
 from randquant.models.registry import available_encoders, build_encoder, resolve_encoder_name
 from randquant.models.resnet import ResNet
 from randquant.models.spec_cnn import SpecCNN
+from randquant.models.token_cnn import TokenCNN
 from randquant.models.transformer import TransformerEncoder, TransformerOutput
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "PointNet",
     "ResNet",
     "SpecCNN",
+    "TokenCNN",
     "TransformerEncoder",
     "TransformerOutput",
     "available_encoders",

@@ -2,9 +2,10 @@
 
 An encoder maps a batch of one layout (see :mod:`randquant.data.base`) to features
 ``(N, out_dim)``. It never knows the SSL method; the method never knows the modality.
-Only the transformer accepts ``embedding_transform`` (RQ on the embedded tokens, DABS
-setting); every other encoder rejects it with a ``ValueError`` rather than silently
-ignoring it.
+Only the encoders that embed their input (the transformer, the token CNN; see
+:data:`randquant.models.registry.EMBEDDING_ENCODERS`) accept ``embedding_transform`` (RQ on the
+embedded tokens, DABS setting); every other encoder rejects it with a ``ValueError`` rather than
+silently ignoring it.
 """
 
 from __future__ import annotations
@@ -77,17 +78,29 @@ class Encoder(nn.Module, ABC):
         """Features ``(N, out_dim)`` of an input already checked by :meth:`check_input`."""
 
     def forward(self, x: Tensor, embedding_transform: EmbeddingTransform | None = None) -> Tensor:
-        """Features ``(N, out_dim)``; ``embedding_transform`` is rejected (transformer only)."""
+        """Features ``(N, out_dim)``; ``embedding_transform`` is rejected (embedding encoders
+        override this)."""
         if embedding_transform is not None:
             raise ValueError(
                 f"{self.name} encoder does not accept embedding_transform (RQ on embeddings); "
-                "use the transformer encoder (--encoder transformer) with --rq-on embedding"
+                "use --encoder transformer or token_cnn with --rq-on embedding"
             )
         self.check_input(x)
         return self.encode(x)
 
     def extra_repr(self) -> str:
         return f"out_dim={self.out_dim}"
+
+
+def transform_tokens(transform: EmbeddingTransform, tokens: Tensor) -> Tensor:
+    """``transform(tokens)``, checked to be a tensor of the same shape (else ``ValueError``)."""
+    moved = transform(tokens)
+    if not isinstance(moved, Tensor) or moved.shape != tokens.shape:
+        got = tuple(moved.shape) if isinstance(moved, Tensor) else type(moved).__name__
+        raise ValueError(
+            f"embedding_transform must return a tensor of shape {tuple(tokens.shape)}, got {got}"
+        )
+    return moved
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -116,25 +116,39 @@ class FrameEmbedding(TokenEmbedding):
         return Embedded(tokens, self.pos[:, : tokens.shape[1]])
 
 
+def token_table(vocab_size: int, dim: int) -> nn.Embedding:
+    """An ``nn.Embedding`` whose id 0 is padding (a zero vector), the rest normal(0, TOKEN_STD)."""
+    table = nn.Embedding(vocab_size, dim, padding_idx=0)
+    with torch.no_grad():
+        table.weight.normal_(0.0, TOKEN_STD).select(0, 0).zero_()
+    return table
+
+
+def check_token_ids(encoder: str, x: Tensor, vocab_size: int, max_length: int | None) -> None:
+    """Raise ``ValueError`` unless ``x`` is ``(N, L)`` integer ids in ``[0, vocab_size)``, N >= 1
+    and ``1 <= L <= max_length`` (any ``L >= 1`` when ``max_length`` is None)."""
+    most = "L" if max_length is None else f"L <= {max_length}"
+    expected = f"(N, {most}) integer ids in [0, {vocab_size})"
+    if x.dtype.is_floating_point or x.dtype == torch.bool or x.ndim != 2:
+        raise shape_error(encoder, expected, x)
+    too_long = max_length is not None and x.shape[1] > max_length
+    if x.shape[1] < 1 or too_long or x.shape[0] == 0:
+        raise shape_error(encoder, expected, x, "bad length or empty batch")
+    if int(x.min()) < 0 or int(x.max()) >= vocab_size:
+        raise shape_error(encoder, expected, x, f"ids range [{int(x.min())}, {int(x.max())}]")
+
+
 class VocabEmbedding(TokenEmbedding):
     """Token ids ``(N, L)``; id 0 is padding: a zero vector, masked out of attention."""
 
     def __init__(self, *, vocab_size: int, length: int, dim: int):
         super().__init__()
         self.vocab_size, self.num_positions = vocab_size, length
-        self.embed = nn.Embedding(vocab_size, dim, padding_idx=0)
-        with torch.no_grad():
-            self.embed.weight.normal_(0.0, TOKEN_STD).select(0, 0).zero_()
+        self.embed = token_table(vocab_size, dim)
         self.pos = learned_positions(length, dim)
 
     def check_input(self, x: Tensor) -> None:
-        expected = f"(N, L <= {self.num_positions}) integer ids in [0, {self.vocab_size})"
-        if x.dtype.is_floating_point or x.dtype == torch.bool or x.ndim != 2:
-            raise shape_error(ENCODER, expected, x)
-        if not 1 <= x.shape[1] <= self.num_positions or x.shape[0] == 0:
-            raise shape_error(ENCODER, expected, x, "bad length or empty batch")
-        if int(x.min()) < 0 or int(x.max()) >= self.vocab_size:
-            raise shape_error(ENCODER, expected, x, f"ids range [{int(x.min())}, {int(x.max())}]")
+        check_token_ids(ENCODER, x, self.vocab_size, self.num_positions)
 
     def forward(self, x: Tensor) -> Embedded:
         return Embedded(self.embed(x), self.pos[:, : x.shape[1]], pad_mask=x == 0)
@@ -211,6 +225,14 @@ class PointGroupEmbedding(TokenEmbedding):
         return Embedded(tokens, self.pos_mlp(centres))
 
 
+def vocab_from_meta(meta: Mapping[str, Any] | None) -> int:
+    """``meta["vocab_size"]`` of token data, checked to be an int >= 2."""
+    vocab = (meta or {}).get("vocab_size")
+    if not isinstance(vocab, int) or vocab < 2:
+        raise ValueError(f"layout 'tokens' needs meta['vocab_size'] (int >= 2), got {vocab!r}")
+    return vocab
+
+
 def build_embedding(
     layout: str, sample_shape: tuple[int, ...], meta: Mapping[str, Any], dim: int
 ) -> TokenEmbedding:
@@ -225,10 +247,7 @@ def build_embedding(
     if layout == "vector" and len(sample_shape) == 1:
         return FeatureEmbedding(num_features=sample_shape[0], dim=dim)
     if layout == "tokens" and len(sample_shape) == 1:
-        vocab = meta.get("vocab_size")
-        if not isinstance(vocab, int) or vocab < 2:
-            raise ValueError(f"layout 'tokens' needs meta['vocab_size'] (int >= 2), got {vocab!r}")
-        return VocabEmbedding(vocab_size=vocab, length=sample_shape[0], dim=dim)
+        return VocabEmbedding(vocab_size=vocab_from_meta(meta), length=sample_shape[0], dim=dim)
     raise ValueError(
         f"transformer encoder cannot embed layout {layout!r} with sample_shape {sample_shape}"
     )

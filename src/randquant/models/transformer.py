@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from randquant.models.base import EmbeddingTransform, Encoder
+from randquant.models.base import EmbeddingTransform, Encoder, transform_tokens
 from randquant.models.embeddings import TokenEmbedding, build_embedding
 
 
@@ -133,14 +133,7 @@ class TransformerEncoder(Encoder):
         emb = self.embedding(x)
         tokens = emb.tokens
         if embedding_transform is not None:
-            moved = embedding_transform(tokens)
-            if not isinstance(moved, Tensor) or moved.shape != tokens.shape:
-                got = tuple(moved.shape) if isinstance(moved, Tensor) else type(moved).__name__
-                raise ValueError(
-                    f"embedding_transform must return a tensor of shape {tuple(tokens.shape)}, "
-                    f"got {got}"
-                )
-            tokens = moved
+            tokens = transform_tokens(embedding_transform, tokens)
         if emb.pos is not None:
             tokens = tokens + emb.pos
         n = tokens.shape[0]
