@@ -27,7 +27,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "pointnet": "PointNet for point sets (N, P, 3)",
     "mlp": "Linear-BN-ReLU blocks for feature vectors (N, F), as SCARF pretrains on tables",
     "token_cnn": "token embedding + residual 1-D CNN for token ids (N, L) (accepts RQ on "
-    "embeddings; ~10x cheaper per step than the transformer)",
+    "embeddings; a step ~0.2x the transformer's)",
     "transformer": "DABS-style embedding + shared pre-norm transformer (every layout; "
     "accepts RQ on embeddings)",
 }
