@@ -18,7 +18,7 @@ from pathlib import Path
 from randquant.bench.plan import plan_for_budget
 from randquant.bench.profiles import budget_for
 from randquant.bench.runner import run_jobs
-from randquant.config import parse_seeds
+from randquant.config import parse_seeds, set_threads
 from randquant.data.registry import list_datasets
 from randquant.engine.executor import Executor
 
@@ -30,8 +30,11 @@ def main() -> None:
     p.add_argument("--arms", default=None, help="comma-separated (default: the row's arms)")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1, help="torch threads per run (the suite's 1)")
     p.add_argument("--output", type=Path, default=Path("benchmarks/results/learning_curve"))
     a = p.parse_args()
+    # the suite's thread count, in-process too: a run's float sums (and so its record) depend on it
+    set_threads(a.threads)
     info = {d.name: d for d in list_datasets()}[a.dataset]
     row = budget_for("power", a.dataset)
     arms = tuple(a.arms.split(",")) if a.arms else row.arms
@@ -40,8 +43,9 @@ def main() -> None:
         budget = replace(row, steps=steps, arms=arms)
         job = plan_for_budget(a.dataset, info.layout, info.modality, budget)[0][0]
         out = a.output / f"{a.dataset}_power_s{steps}"
+        executor = Executor(workers=a.workers, threads=a.threads)
         run_jobs(
-            [job], {a.dataset: budget}, seeds, out, executor=Executor(workers=a.workers),
+            [job], {a.dataset: budget}, seeds, out, executor=executor,
             progress=False, title=f"{a.dataset} {steps} steps",
         ).raise_if_failed()  # fmt: skip
         print(f"{out}: done")
