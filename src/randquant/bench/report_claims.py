@@ -197,14 +197,21 @@ def claims_section(inputs: Inputs, *, plots: bool = True) -> list[str]:
 
 def power_section(inputs: Inputs) -> list[str]:
     """``## The power profile``: what it runs and what it cost."""
+    from randquant.bench.profiles import POWER_SEEDS
+
+    by_count: dict[int, list[str]] = {}
+    for name, n in POWER_SEEDS.items():
+        by_count.setdefault(n, []).append(name)
+    counts = "; ".join(
+        f"{n} on {', '.join(names)}" for n, names in sorted(by_count.items(), reverse=True)
+    )
     return [
         "## The power profile",
         "",
         f"`{POWER_COMMAND}` runs, on one dataset of each modality, the arms its row of "
         "`src/randquant/bench/budgets/power.yaml` names, with the pre-declared contrasts, on "
-        "the seeds of `randquant.bench.profiles.POWER_SEEDS` (10 on digits, mnist1d and "
-        "letter; 5 on espeak_digits, furniture and wordnet_glosses). Each run is sized in "
-        "optimizer steps with the small-data recipe at a budget where a one-seed pilot on the "
+        f"the seeds of `randquant.bench.profiles.POWER_SEEDS` ({counts}). Each run is sized in "
+        "optimizer steps with the small-data recipe at a budget where pilots on the "
         "same data learned past both references (benchmarks/recipe_search/README.md); test "
         "sets have at least 1,000 items where the dataset has them. It is resumable: run it "
         "again after an interruption and finished runs (and reference records) are skipped. "
