@@ -112,3 +112,20 @@ def test_a_folder_moved_away_and_refilled_starts_a_new_history(repo: Path) -> No
     new = folders["suite/power/letter/main"]
     assert new["post_hoc"] is False and new["contrasts_commit"] == declared
     assert new["first_runs_commit"] == runs and new["declared_seeds"] == 1
+
+
+def test_a_contrasts_file_committed_before_the_runs_gives_the_seed_count(repo: Path) -> None:
+    """A row changed to 10 seeds before its first run declares 10 in its contrasts.json: the
+    code plan fixed earlier (5) does not make its 10 seeds look grown after a look."""
+    r = "benchmarks/results"
+    folder = f"{r}/suite/power/furniture/main"
+    plan_commit = commit(repo, {"power.yaml": "furniture: 5"}, "plan: 5 seeds")
+    declared = commit(repo, {f"{folder}/contrasts.json": '{"n_seeds": 10}'}, "declare 10")
+    runs = {f"{folder}/runs/rq__simclr__e5__s{s}__ab12cd34.json": record("f") for s in range(10)}
+    commit(repo, runs, "ten seeds")
+    plans = {"suite/power": (plan_commit, {"furniture": 5})}
+    entry = results_history(repo, defaults_commit="HEAD", seed_plans=plans)["folders"][
+        "suite/power/furniture/main"
+    ]
+    assert entry["declared_seeds"] == 10 and entry["declared_in"] == declared
+    assert entry["seeds_beyond_declaration"] is False and entry["declared_by"] == "contrasts.json"

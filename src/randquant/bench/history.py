@@ -52,7 +52,8 @@ def results_history(
     ``defaults_commit`` is the commit that fixed the defaults the held-out checks test.
     ``seed_plans`` maps a folder prefix (``"suite/power"``) to ``(commit, {dataset: seeds})``:
     seed counts fixed in code at ``commit``; a folder under it whose first runs came after
-    that commit has that many seeds declared, however many its first commit held.
+    that commit has that many seeds declared, however many its first commit held, unless its
+    own ``contrasts.json``, committed before its runs, gives the count (``n_seeds``).
     Returns ``{"defaults_fixed": {...}, "datasets": {name: {...}}, "folders": {path: {...}}}``.
     """
     full = _git(repo, "rev-parse", "--verify", f"{defaults_commit}^{{commit}}").strip()
@@ -85,9 +86,10 @@ def results_history(
                 ["git", "-C", str(repo), "merge-base", "--is-ancestor", at,
                  entry["first_runs_commit"]], check=False,
             ).returncode == 0  # fmt: skip
-            if ok:
+            if ok and entry["declared_by"] != "contrasts.json":
                 entry["declared_seeds"] = plan[dataset]
                 entry["declared_in"] = at
+                entry["declared_by"] = "seed plan in code"
     for entry in folders.values():
         grown = [n for _, n in entry["seed_counts"] if n > (entry["declared_seeds"] or 0)]
         entry["seeds_beyond_declaration"] = bool(grown)
@@ -153,9 +155,30 @@ def _folders(repo: Path, results: str) -> dict[str, dict[str, Any]]:
             "post_hoc": bool(entry["post_hoc"]),
             "declared_seeds": counts[0][1] if counts else None,
             "declared_in": entry["first_runs_commit"],
+            "declared_by": "first runs",
             "seed_counts": counts,
         }
+        own = None if entry["post_hoc"] else _declared_count(repo, declared.get(folder), folder)
+        if own is not None:  # its contrasts.json, committed before its runs, says how many
+            out[key].update(
+                declared_seeds=own, declared_in=declared[folder], declared_by="contrasts.json"
+            )
     return out
+
+
+def _declared_count(repo: Path, commit: str | None, folder: str) -> int | None:
+    """``n_seeds`` of ``folder/contrasts.json`` as committed in ``commit`` (None if absent)."""
+    if commit is None:
+        return None
+    shown = subprocess.run(
+        ["git", "-C", str(repo), "show", f"{commit}:{folder}/contrasts.json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    try:
+        n = json.loads(shown.stdout).get("n_seeds") if shown.returncode == 0 else None
+    except (ValueError, AttributeError):
+        return None
+    return n if isinstance(n, int) and n > 0 else None
 
 
 def _changes(status: str, paths: list[str]) -> list[tuple[str, bool]]:
