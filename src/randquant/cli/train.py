@@ -47,6 +47,7 @@ def _set_threads(threads: int | None) -> None:
 def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> None:
     """Parse every spec now, so a typo fails before hours of training."""
     from randquant.augment import build_views
+    from randquant.models.base import EMBEDDING_ENCODERS
     from randquant.models.registry import takes_embedding_transform
 
     for spec in specs:
@@ -57,9 +58,8 @@ def _check_augments(specs: list[str], ds: Dataset, rq_on: str, encoder: str) -> 
         if views.embedding_transform is not None and not takes_embedding_transform(
             encoder, ds.layout
         ):
-            raise _bad(
-                "--rq-on", f"embedding needs --encoder transformer or token_cnn, got {encoder!r}"
-            )
+            names = " or ".join(EMBEDDING_ENCODERS)
+            raise _bad("--rq-on", f"embedding needs --encoder {names}, got {encoder!r}")
 
 
 def _check_classes(ds: Dataset, data: Path | None) -> None:

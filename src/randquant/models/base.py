@@ -3,7 +3,7 @@
 An encoder maps a batch of one layout (see :mod:`randquant.data.base`) to features
 ``(N, out_dim)``. It never knows the SSL method; the method never knows the modality.
 Only the encoders that embed their input (the transformer, the token CNN; see
-:data:`randquant.models.registry.EMBEDDING_ENCODERS`) accept ``embedding_transform`` (RQ on the
+:data:`EMBEDDING_ENCODERS`) accept ``embedding_transform`` (RQ on the
 embedded tokens, DABS setting); every other encoder rejects it with a ``ValueError`` rather than
 silently ignoring it.
 """
@@ -17,6 +17,9 @@ from typing import Any, ClassVar
 from torch import Tensor, nn
 
 EmbeddingTransform = Callable[[Tensor], Tensor]
+#: The encoders that embed their input and so accept ``embedding_transform`` (``--rq-on
+#: embedding``); ``auto`` resolves to one of them on token ids.
+EMBEDDING_ENCODERS: tuple[str, ...] = ("transformer", "token_cnn")
 
 
 def shape_error(encoder: str, expected: str, x: Tensor, why: str = "") -> ValueError:
@@ -83,7 +86,7 @@ class Encoder(nn.Module, ABC):
         if embedding_transform is not None:
             raise ValueError(
                 f"{self.name} encoder does not accept embedding_transform (RQ on embeddings); "
-                "use --encoder transformer or token_cnn with --rq-on embedding"
+                f"use --encoder {' or '.join(EMBEDDING_ENCODERS)} with --rq-on embedding"
             )
         self.check_input(x)
         return self.encode(x)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from randquant.models.base import Encoder, check_width
+from randquant.models.base import EMBEDDING_ENCODERS, Encoder, check_width
 from randquant.models.cnn1d import CNN1d
 from randquant.models.conv_net import ConvNet
 from randquant.models.embeddings import vocab_from_meta
@@ -42,9 +42,6 @@ _LAYOUTS: dict[str, tuple[str, ...]] = {
     "transformer": ("image", "sequence", "points", "vector", "tokens"),
 }
 _NDIM = {"image": 3, "sequence": 2, "points": 2, "vector": 1, "tokens": 1}
-#: The encoders that embed their input and so accept ``embedding_transform`` (``--rq-on
-#: embedding``); ``auto`` resolves to one of them on token ids.
-EMBEDDING_ENCODERS: tuple[str, ...] = ("transformer", "token_cnn")
 
 
 def takes_embedding_transform(name: str, layout: str) -> bool:
