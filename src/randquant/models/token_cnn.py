@@ -49,18 +49,18 @@ class TokenCNN(Encoder):
         """Needs ``(N, L)`` integer ids in ``[0, vocab_size)``."""
         check_token_ids(self.name, x, self.vocab_size, None)
 
-    def encode(self, x: Tensor) -> Tensor:
-        """Features of checked ids, without an embedding transform."""
-        return self.cnn.encode(self.embed(x).transpose(1, 2))
+    def encode(self, x: Tensor, embedding_transform: EmbeddingTransform | None = None) -> Tensor:
+        """Features of checked ids; ``embedding_transform`` moves the non-padding tokens."""
+        tokens = self.embed(x)
+        if embedding_transform is not None:
+            tokens = transform_tokens(embedding_transform, tokens)
+            tokens = tokens.masked_fill((x == 0).unsqueeze(-1), 0.0)
+        return self.cnn.encode(tokens.transpose(1, 2))
 
     def forward(self, x: Tensor, embedding_transform: EmbeddingTransform | None = None) -> Tensor:
         """Features ``(N, out_dim)``; ``embedding_transform`` acts on tokens ``(N, L, D)``."""
         self.check_input(x)
-        if embedding_transform is None:
-            return self.encode(x)
-        tokens = transform_tokens(embedding_transform, self.embed(x))
-        tokens = tokens.masked_fill((x == 0).unsqueeze(-1), 0.0)
-        return self.cnn.encode(tokens.transpose(1, 2))
+        return self.encode(x, embedding_transform)
 
     def extra_repr(self) -> str:
         return f"vocab_size={self.vocab_size}, out_dim={self.out_dim}"
